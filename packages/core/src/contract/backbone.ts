@@ -1,0 +1,110 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Module } from '../module/module';
+import type { Parameter } from '../module/parameter';
+import type { AttentionProjectionDelta } from '../nn/multihead-attention';
+
+export type { AttentionProjectionDelta } from '../nn/multihead-attention';
+
+/** The version of this contract a backbone implements; bumped on any breaking change. */
+export const BACKBONE_SPECIFICATION_VERSION = 'v1';
+
+export type TowerName = 'vision' | 'text';
+
+/**
+ * Transforms a block's MLP branch output [batch, tokens, width] into a tensor of the same shape,
+ * before it is added to the residual stream. HarMA's use: `a·adapter(m) + (1 − a)·m`.
+ */
+export type MlpTransform = (mlpOutput: tf.Tensor) => tf.Tensor;
+
+/** Transforms a tower's features [batch, embed] before L2 normalisation (CLIP-Adapter's insertion point). */
+export type OutputTransform = (features: tf.Tensor) => tf.Tensor;
+
+/**
+ * One transformer block of a tower, seen by adapters. An adapter registers its parameters and
+ * modules on `block` (so they are named under the block's state-dict path, as the official
+ * checkpoints name them) and sets transforms; the backbone never knows which adapter it carries.
+ */
+export interface BlockSite {
+  readonly tower: TowerName;
+  /** Position of the block in its tower, from 0. */
+  readonly index: number;
+  /** Width of the residual stream and of the MLP branch output. */
+  readonly width: number;
+  /** Attention heads of the block. */
+  readonly heads: number;
+  /** Tokens per sequence the block sees (class token included for images, full context for text). */
+  readonly tokens: number;
+  /** Tokens are batch-first: every tensor a transform sees is [batch, tokens, width]. */
+  readonly layout: 'batch-first';
+  /** State-dict path of the block (`visual.transformer.resblocks.3`). */
+  readonly path: string;
+  /** The block module, where attachments register their parameters and modules. */
+  readonly block: Module;
+  /** Packed attention input projection, [3·width, width] (q | k | v rows) and [3·width]: what a merged LoRA rewrites. */
+  readonly attentionInProjection: { readonly weight: Parameter; readonly bias: Parameter | undefined };
+  /** Set (or clear with `undefined`) the transform of the MLP branch output. */
+  setMlpTransform(transform: MlpTransform | undefined): void;
+  /** Set (or clear) extra terms added to the attention q/k/v projections. */
+  setAttentionProjectionDelta(delta: AttentionProjectionDelta | undefined): void;
+}
+
+/** One tower (image or text encoder) of a dual-encoder backbone. */
+export interface TowerSite {
+  readonly name: TowerName;
+  /** Width of the tower's residual stream. */
+  readonly width: number;
+  /** Width of the tower's output features (the shared embedding space). */
+  readonly embedDim: number;
+  /** State-dict path of the tower module (`visual` for CLIP's image tower, `''` for its text tower at the root). */
+  readonly path: string;
+  /** The module at `path`, where tower-level attachments register. */
+  readonly module: Module;
+  readonly blocks: readonly BlockSite[];
+  /** Set (or clear) the transform of the tower's features, applied before normalisation. */
+  setOutputTransform(transform: OutputTransform | undefined): void;
+}
+
+export interface EncodeOptions {
+  /** L2-normalise the features. Default: true. */
+  normalize?: boolean;
+}
+
+/** Image preprocessing a backbone expects, as data (applied by @harma/data or the server). */
+export interface ImagePreprocessSpec {
+  /** Square input side in pixels. */
+  size: number;
+  /** Per-channel RGB mean and standard deviation on the 0..1 scale. */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** `squash`: resize to size×size ignoring aspect (the paper's test transform); `shortest-side-crop`: CLIP's. */
+  resize: 'squash' | 'shortest-side-crop';
+  interpolation: 'bicubic' | 'bilinear';
+}
+
+/** Turns captions into a batch of ids [batch, contextLength] (int32, zero padded). */
+export interface TextTokenizer {
+  readonly contextLength: number;
+  encode(texts: readonly string[]): Int32Array;
+}
+
+/**
+ * A dual-encoder backbone: what HarMA, the losses, the trainer and the server need of it. All
+ * parameters live in `module` under their state-dict names.
+ */
+export interface Backbone {
+  readonly specificationVersion: typeof BACKBONE_SPECIFICATION_VERSION;
+  /** Registry name of the backbone kind (`clip`). */
+  readonly kind: string;
+  readonly module: Module;
+  readonly towers: { readonly vision: TowerSite; readonly text: TowerSite };
+  /** Width of the shared embedding space. */
+  readonly embedDim: number;
+  readonly preprocess: ImagePreprocessSpec;
+  /** Token ids per caption the text tower takes. */
+  readonly contextLength: number;
+  /** `pixels` [batch, 3, size, size] float32, already normalised → [batch, embedDim]. */
+  encodeImage(pixels: tf.Tensor, options?: EncodeOptions): tf.Tensor;
+  /** `ids` [batch, contextLength] int32, zero padded → [batch, embedDim]. */
+  encodeText(ids: tf.Tensor, options?: EncodeOptions): tf.Tensor;
+  dispose(): void;
+}

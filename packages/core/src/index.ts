@@ -1,0 +1,75 @@
+// Runtime
+export { initBackend, useBackend, activeBackend, BACKEND_NAMES } from './runtime/init-backend';
+export type { BackendName, BackendChoice, BackendAttempt, InitBackendOptions } from './runtime/init-backend';
+export { getLogger, setLogger } from './runtime/logger';
+export type { Logger } from './runtime/logger';
+
+// Module tree
+export { Module, matchesFilter } from './module/module';
+export type { StateDict, StateDictInput, ParameterFilter, LoadStateDictOptions, ParameterCount } from './module/module';
+export { Parameter } from './module/parameter';
+export type { ParameterOptions } from './module/parameter';
+export { StateDictError } from './module/state-dict-error';
+export type { LoadReport, ShapeMismatch } from './module/state-dict-error';
+export { valueAndGradients } from './module/gradients';
+export type { ValueAndGradients } from './module/gradients';
+
+// Layers
+export { Linear, linear } from './nn/linear';
+export type { LinearOptions } from './nn/linear';
+export { LayerNorm } from './nn/layer-norm';
+export type { LayerNormOptions } from './nn/layer-norm';
+export { MultiheadAttention, causalMask } from './nn/multihead-attention';
+export type { MultiheadAttentionOptions, AttentionCallOptions } from './nn/multihead-attention';
+export { Embedding, embeddingLookup } from './nn/embedding';
+export type { EmbeddingOptions } from './nn/embedding';
+export { gelu, quickGelu, erf, composedErf, activation } from './nn/activations';
+export type { ActivationName } from './nn/activations';
+
+// Tensor files
+export {
+  readSafetensorsHeader,
+  readSafetensors,
+  loadSafetensors,
+  parseSafetensors,
+  parseSafetensorsHeader,
+  serializeSafetensors,
+  writeSafetensors,
+  SafetensorsError,
+} from './io/safetensors';
+export type {
+  SafetensorsEntry,
+  SafetensorsHeader,
+  SafetensorsContents,
+  ReadSafetensorsOptions,
+  SerializeOptions,
+  TensorSource,
+} from './io/safetensors';
+export { hostToTensor, tensorToHost, elementCount } from './io/host-tensor';
+export type { HostTensor } from './io/host-tensor';
+export { SAFETENSORS_DTYPES, halfToFloat, floatToHalf, bfloat16ToFloat, floatToBfloat16 } from './io/dtype';
+export type { SafetensorsDtype, HostData } from './io/dtype';
+export { writeFileAtomic } from './io/write-file-atomic';
+
+// Randomness
+export { SeededRandom } from './random/seeded-random';
+export type { RandomState } from './random/seeded-random';
+export { uniformTensor, normalTensor, linearDefaultBound, xavierUniformBound } from './random/init';
+
+// Backbone plug-in contract
+export { BACKBONE_SPECIFICATION_VERSION } from './contract/backbone';
+export type {
+  Backbone,
+  BlockSite,
+  TowerSite,
+  TowerName,
+  MlpTransform,
+  OutputTransform,
+  AttentionProjectionDelta,
+  EncodeOptions,
+  ImagePreprocessSpec,
+  TextTokenizer,
+} from './contract/backbone';
+export { Registry } from './contract/registry';
+export { backboneRegistry, registerBackbone, createBackbone } from './contract/backbone-registry';
+export type { BackboneFactory } from './contract/backbone-registry';

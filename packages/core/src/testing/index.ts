@@ -1,0 +1,6 @@
+export { repositoryRoot, fixturePath, referenceData, referencePath, describeWithReferenceData } from './reference-data';
+export type { ReferenceData } from './reference-data';
+export { compareValues, expectAllClose } from './close';
+export type { Tolerance, Difference } from './close';
+export { PORTABLE_BACKENDS } from './backends';
+export { naiveLinear, naiveSelfAttention, referenceErf } from './naive';
