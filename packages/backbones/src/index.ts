@@ -1,0 +1,6 @@
+// The public door of @harma/backbones. Each area keeps its explicit export list in its own
+// index file, owned together with the area's code.
+export * from './clip/index';
+export * from './weights/index';
+export * from './tokenizer/index';
+export * from './image/index';
