@@ -73,3 +73,10 @@ export type {
 export { Registry } from './contract/registry';
 export { backboneRegistry, registerBackbone, createBackbone } from './contract/backbone-registry';
 export type { BackboneFactory } from './contract/backbone-registry';
+
+// Optimisation
+export { AdamW, DEFAULT_NO_DECAY_KEYS } from './optim/adamw';
+export type { AdamWOptions, AdamWState } from './optim/adamw';
+export { LinearSchedule } from './optim/linear-schedule';
+export type { LinearScheduleOptions } from './optim/linear-schedule';
+export { clipGradientNorm } from './optim/clip-gradient-norm';
