@@ -8,7 +8,7 @@ import { checkMetricsCases } from './checks/metrics-check';
 import { checkTokenizerFixture } from './checks/tokenizer-check';
 import { formatLines, summarize, type CheckLine } from './report';
 
-async function run(target: string, options: { weights?: string; json?: boolean }): Promise<number> {
+async function run(target: string, options: { weights?: string; vocab?: string; json?: boolean }): Promise<number> {
   const resolved = path.resolve(target);
   if (!existsSync(resolved)) throw new Error(`${target}: no such file or directory`);
   await initBackend({ backend: process.env.HARMA_BACKEND ? undefined : 'cpu' });
@@ -17,7 +17,7 @@ async function run(target: string, options: { weights?: string; json?: boolean }
     if (!existsSync(path.join(resolved, 'outputs.safetensors'))) throw new Error(`${target}: not a model fixture (no outputs.safetensors)`);
     lines = await checkModelFixture(resolved, options.weights?.split(',').filter(Boolean));
   } else if (resolved.endsWith('.jsonl')) {
-    lines = await checkTokenizerFixture(resolved);
+    lines = await checkTokenizerFixture(resolved, { vocab: options.vocab });
   } else if (resolved.endsWith('.json')) {
     lines = await checkMetricsCases(resolved);
   } else {
@@ -36,8 +36,9 @@ const program = new Command('harma-golden')
   .description('Compare HarMA.js with a golden fixture of the reference implementation')
   .argument('<path>', 'model fixture folder, metrics cases.json, or tokenizer .jsonl')
   .option('--weights <files>', 'comma-separated weight files to load through the public loaders instead of weights.safetensors')
+  .option('--vocab <file>', 'BPE vocabulary for tokenizer fixtures (default: $HARMA_REFERENCE_DATA/vocab/bpe_simple_vocab_16e6.txt.gz)')
   .option('--json', 'print the report as JSON')
-  .action(async (target: string, options: { weights?: string; json?: boolean }) => {
+  .action(async (target: string, options: { weights?: string; vocab?: string; json?: boolean }) => {
     process.exitCode = await run(target, options);
   });
 
