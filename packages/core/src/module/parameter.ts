@@ -11,9 +11,16 @@ export interface ParameterOptions {
  */
 export class Parameter {
   readonly variable: tf.Variable;
+  /** The value as an [in, out] matrix, kept while the parameter is frozen (see `transposedMatrix`). */
+  #transposed: tf.Tensor | undefined;
 
+  /**
+   * Takes ownership of `initial`: the variable shares its data and the tensor itself is disposed,
+   * so an initial value replaced by a later `assign` (loading weights) does not stay in memory.
+   */
   constructor(initial: tf.Tensor, options: ParameterOptions = {}) {
     this.variable = tf.variable(initial, options.trainable ?? true);
+    initial.dispose();
   }
 
   get trainable(): boolean {
@@ -21,6 +28,7 @@ export class Parameter {
   }
 
   set trainable(value: boolean) {
+    if (value !== this.variable.trainable) this.#dropTransposed();
     this.variable.trainable = value;
   }
 
@@ -42,15 +50,41 @@ export class Parameter {
     return this.variable;
   }
 
-  /** Replace the value; the new tensor must have the same shape and dtype (it is copied). */
+  /** Replace the value; the new tensor must have the same shape (it is copied, and cast to the parameter's dtype). */
   assign(value: tf.Tensor): void {
+    this.#dropTransposed();
     if (!tf.util.arraysEqual(value.shape, this.shape)) {
       throw new Error(`cannot assign a tensor of shape [${value.shape}] to a parameter of shape [${this.shape}]`);
     }
-    this.variable.assign(value.dtype === this.dtype ? value : tf.cast(value, this.dtype));
+    if (value.dtype === this.dtype) {
+      this.variable.assign(value);
+      return;
+    }
+    const cast = tf.cast(value, this.dtype);
+    this.variable.assign(cast);
+    cast.dispose();
+  }
+
+  /**
+   * The value read as an [out, in] matrix (every dimension after the first flattened), transposed
+   * to [in, out]: the layout the wasm backend multiplies fastest (its transposeB path is ~30×
+   * slower). Frozen parameters keep the copy until their value or trainability changes; for a
+   * trainable one a fresh tensor is returned each call.
+   */
+  transposedMatrix(): tf.Tensor {
+    const compute = (): tf.Tensor => tf.tidy(() => tf.transpose(tf.reshape(this.variable, [this.shape[0] ?? 1, -1])));
+    if (this.trainable) return compute();
+    this.#transposed ??= tf.keep(compute());
+    return this.#transposed;
+  }
+
+  #dropTransposed(): void {
+    this.#transposed?.dispose();
+    this.#transposed = undefined;
   }
 
   dispose(): void {
+    this.#dropTransposed();
     this.variable.dispose();
   }
 }

@@ -42,7 +42,7 @@ export class MultiheadAttention extends Module {
     this.inProjWeight = this.register('in_proj_weight', new Parameter(weight));
     this.inProjBias = this.register('in_proj_bias', new Parameter(tf.zeros([3 * embedDim])));
     this.outProj = this.register('out_proj', new Linear(embedDim, embedDim, { rng: options.rng }));
-    if (options.rng) this.outProj.bias?.assign(tf.zeros([embedDim]));
+    if (options.rng) tf.tidy(() => this.outProj.bias?.assign(tf.zeros([embedDim])));
   }
 
   /** `x` [batch, tokens, width] → [batch, tokens, width]. */
@@ -50,7 +50,7 @@ export class MultiheadAttention extends Module {
     return tf.tidy(() => {
       const [batch, tokens, width] = x.shape as [number, number, number];
       if (width !== this.embedDim) throw new Error(`MultiheadAttention: input width ${width}, expected ${this.embedDim}`);
-      const packed = linear(x, this.inProjWeight.value, this.inProjBias.value);
+      const packed = linear(x, this.inProjWeight, this.inProjBias);
       let [q, k, v] = tf.split(packed, 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
       const delta = this.projectionDelta?.(x);
       if (delta?.q) q = tf.add(q, delta.q);
