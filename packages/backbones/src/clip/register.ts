@@ -1,0 +1,39 @@
+import { SeededRandom, backboneRegistry, type Backbone, type BackboneFactory } from '@harma/core';
+import { createClip } from './clip-model';
+import type { ClipConfig } from './config';
+import { loadClip, type NameFilter } from './load-clip';
+import { loadModelConfig } from './model-configs';
+
+/** Options of the registered `clip` backbone factory. */
+export interface ClipBackboneOptions {
+  /** A config object, a shipped config name (`ViT-B-32`, `ViT-B-32-quickgelu`, …) or an open_clip config path. Default: `ViT-B-32`. */
+  config?: ClipConfig | string;
+  /** Weight file(s) to load (any format `loadWeights` reads). Default: none — zeros, or random with `seed`. */
+  weights?: string | readonly string[];
+  /** Strict loading. Default: true. */
+  strict?: boolean;
+  /** Weight names that may be left over (see `LoadClipOptions.ignore`). */
+  ignore?: NameFilter;
+  /** Random initialisation (open_clip's) from this seed when no weights are given. */
+  seed?: number | string;
+}
+
+/** The factory registered as `clip`. */
+export const clipBackboneFactory: BackboneFactory<ClipBackboneOptions> = async (options) => {
+  const config = typeof options.config === 'object' ? options.config : loadModelConfig(options.config ?? 'ViT-B-32');
+  if (options.weights !== undefined) {
+    const { model, ignored } = await loadClip(config, options.weights, { strict: options.strict, ignore: options.ignore });
+    // The factory returns the backbone only: tensors it was told to ignore are not kept.
+    for (const tensor of ignored.values()) tensor.dispose();
+    return model;
+  }
+  return createClip(config, { rng: options.seed === undefined ? undefined : new SeededRandom(options.seed) }) as Backbone;
+};
+
+/**
+ * Register the `clip` backbone in a registry (default: core's process-wide `backboneRegistry`);
+ * registering it twice in one registry throws, as for every name.
+ */
+export function registerClipBackbones(registry: typeof backboneRegistry = backboneRegistry): void {
+  registry.register('clip', clipBackboneFactory as BackboneFactory<never>);
+}

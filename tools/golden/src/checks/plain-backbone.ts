@@ -1,0 +1,52 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import { createClip, loadClipStateDict, loadWeights } from '@harma/backbones';
+import { clipConfigFromFixture } from './fixture-config';
+import type { ModelComputer, ModelFixture } from './model-fixture';
+
+/**
+ * The names a fixture's weights may hold beyond the backbone: its `trainable` list (adapters,
+ * gates, `temp`). Anything else left over is an error of the loaders.
+ */
+function adapterNames(fixture: ModelFixture): string[] {
+  const trainable = fixture.config.trainable;
+  if (!Array.isArray(trainable) || !trainable.every((name) => typeof name === 'string')) {
+    throw new Error(`${fixture.dir}/config.json: 'trainable' is not a list of parameter names`);
+  }
+  return trainable;
+}
+
+function input(fixture: ModelFixture, name: string): tf.Tensor {
+  const tensor = fixture.inputs.get(name);
+  if (!tensor) throw new Error(`${fixture.dir}: inputs.safetensors has no '${name}'`);
+  return tensor;
+}
+
+/**
+ * The plain CLIP backbone (no adapter attached): builds it from config.json, loads the fixture's
+ * weight files through `loadWeights` (any format) strictly, with only the adapter names and
+ * `temp` allowed to be left over, and computes `plain.image_emb`, `plain.text_emb` and every
+ * `plain.{image,text}_tokens_block{i}`.
+ */
+export const plainBackboneComputer: ModelComputer = {
+  label: 'plain backbone',
+  async compute(fixture) {
+    const allowed = adapterNames(fixture);
+    const model = createClip(clipConfigFromFixture(fixture.config));
+    const weights = await loadWeights(fixture.weightFiles);
+    try {
+      // Strict: a missing, mis-shaped or unexpected non-adapter name throws a StateDictError naming the files.
+      loadClipStateDict(model, weights, { ignore: allowed, source: fixture.weightFiles.join(', ') });
+      const out = new Map<string, tf.Tensor>();
+      const image = model.forwardImage(input(fixture, 'images'), { hiddenStates: true });
+      out.set('plain.image_emb', image.features);
+      image.hiddenStates.forEach((state, i) => out.set(`plain.image_tokens_block${i}`, state));
+      const text = model.forwardText(input(fixture, 'text'), { hiddenStates: true });
+      out.set('plain.text_emb', text.features);
+      text.hiddenStates.forEach((state, i) => out.set(`plain.text_tokens_block${i}`, state));
+      return out;
+    } finally {
+      for (const tensor of weights.values()) tensor.dispose();
+      model.dispose();
+    }
+  },
+};
