@@ -1,0 +1,11 @@
+export { contrastiveLoss, contrastiveTargets } from './contrastive-loss';
+export type { ContrastiveLossOptions } from './contrastive-loss';
+export { weightedTripletLoss, weightedCost } from './weighted-triplet-loss';
+export type { WeightedTripletLossOptions } from './weighted-triplet-loss';
+export { tripletLoss } from './triplet-loss';
+export type { TripletLossOptions } from './triplet-loss';
+export { uniformityLoss } from './uniformity-loss';
+export type { UniformityLossOptions } from './uniformity-loss';
+export { harmaObjective } from './harma-objective';
+export type { HarmaObjective, HarmaObjectiveOptions, HarmaObjectiveWeights } from './harma-objective';
+export type { ImageIds } from './embedding-pair';

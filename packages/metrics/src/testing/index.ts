@@ -1,0 +1,2 @@
+export { readMetricsCases } from './metrics-cases';
+export type { MetricsCase } from './metrics-cases';
