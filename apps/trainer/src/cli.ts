@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { initBackend } from '@harma/core';
+import { formatMetricsTable } from '@harma/metrics';
+import { loadTrainConfig } from './config/load-config';
+import { infoCommand } from './commands/info';
+import { tokenizeCommand } from './commands/tokenize';
+import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
+import { runTraining } from './train/run-training';
+
+const ADAPTERS = ['harma', 'clip-adapter', 'lora', 'none'] as const;
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const program = new Command('harma')
+  .description('HarMA: parameter-efficient adaptation of CLIP to remote-sensing image-text retrieval')
+  .showHelpAfterError();
+
+program
+  .command('train')
+  .description('train adapters (or a full fine-tune) as the paper does; evaluates every epoch, keeps the best by validation r_mean')
+  .requiredOption('-c, --config <file>', 'YAML training config')
+  .option('--set <key=value>', 'override a config value (repeatable), e.g. --set training.lr=1e-4', collect, [])
+  .addOption(new Option('--adapter <method>', 'adapter method').choices([...ADAPTERS]))
+  .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']))
+  .option('--epochs <n>', 'override training.epochs')
+  .option('-o, --output <dir>', 'override the run folder')
+  .option('--resume', 'continue the run saved in the output folder')
+  .option('--checkpoint-every <steps>', 'also save the resumable state every this many steps')
+  .option('--no-progress', 'no progress bar or progress log lines')
+  .action(async (options: { config: string; set: string[]; adapter?: (typeof ADAPTERS)[number]; trainable?: string; epochs?: string; output?: string; resume?: boolean; checkpointEvery?: string; progress: boolean }) => {
+    const overrides = [...options.set];
+    if (options.trainable) overrides.push(`training.trainable=${options.trainable}`);
+    if (options.epochs) overrides.push(`training.epochs=${options.epochs}`);
+    if (options.output) overrides.push(`output=${options.output}`);
+    const config = await loadTrainConfig(options.config, overrides);
+    await initBackend();
+    const result = await runTraining(config, {
+      resume: options.resume,
+      adapterType: options.adapter,
+      checkpointEverySteps: options.checkpointEvery ? Number(options.checkpointEvery) : undefined,
+      progress: options.progress,
+    });
+    const rows = [];
+    if (result.bestValidation) rows.push({ name: `best validation (epoch ${result.bestEpoch + 1})`, metrics: result.bestValidation });
+    if (result.test) rows.push({ name: 'test (best adapters)', metrics: result.test.metrics });
+    process.stdout.write(`${formatMetricsTable(rows, { label: 'run' })}\n`);
+    process.stdout.write(`trainable ${result.parameters.trainable.toLocaleString('en')} of ${result.parameters.total.toLocaleString('en')}; ${result.seconds.toFixed(0)} s; files in ${result.output}\n`);
+  });
+
+program
+  .command('eval')
+  .description('zero-shot and adapted recall on a split')
+  .requiredOption('-c, --config <file>', 'YAML config (model and data)')
+  .option('--set <key=value>', 'override a config value (repeatable)', collect, [])
+  .option('--adapters <file>', 'adapters file written by harma train (best.safetensors)')
+  .addOption(new Option('--split <split>', 'which split').choices(['val', 'test', 'both']).default('test'))
+  .option('--no-zero-shot', 'skip the plain backbone')
+  .option('--json', 'print JSON instead of a table')
+  .action(async (options: { config: string; set: string[]; adapters?: string; split: 'val' | 'test' | 'both'; zeroShot: boolean; json?: boolean }) => {
+    const config = await loadTrainConfig(options.config, options.set);
+    await initBackend();
+    const rows = await evaluateCommand(config, { adapters: options.adapters, split: options.split, zeroShot: options.zeroShot });
+    if (options.json) {
+      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ model: r.model, split: r.split, ...r.evaluation.metrics, diagnostics: r.evaluation.diagnostics })), null, 2)}\n`);
+    } else process.stdout.write(`${formatEvaluationRows(rows)}\n`);
+  });
+
+program
+  .command('info')
+  .description('parameter counts per group (no weights needed): ViT-B/32 + HarMA trains 5,934,397 of 157,211,710')
+  .option('--arch <name>', 'shipped architecture or open_clip config JSON', 'ViT-B-32')
+  .addOption(new Option('--adapter <method>', 'adapter method').choices([...ADAPTERS]).default('harma'))
+  .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']).default('adapters'))
+  .option('--json', 'print JSON')
+  .action(async (options: { arch: string; adapter: (typeof ADAPTERS)[number]; trainable: 'adapters' | 'full'; json?: boolean }) => {
+    await initBackend();
+    process.stdout.write(`${await infoCommand(options)}\n`);
+  });
+
+program
+  .command('tokenize')
+  .description('captions from stdin, one per line → token ids as JSON lines (for debugging)')
+  .requiredOption('--vocab <file>', 'vocabulary: open_clip .txt.gz, vocab.json (+ merges.txt), tokenizer.json')
+  .option('--context-length <n>', 'context length', '77')
+  .option('--pad', 'keep the zero padding')
+  .action(async (options: { vocab: string; contextLength: string; pad?: boolean }) => {
+    await tokenizeCommand({ vocab: options.vocab, contextLength: Number(options.contextLength), pad: options.pad }, process.stdin, process.stdout);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`harma: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (process.env.HARMA_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  process.exitCode = 1;
+});

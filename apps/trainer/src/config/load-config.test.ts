@@ -1,0 +1,95 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyOverride, loadTrainConfig } from './load-config';
+import { expandEnvironment } from './expand-environment';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'harma-config-'));
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+const minimal = `
+name: test-run
+backbone:
+  config: ViT-B-32
+  weights: [weights/clip.safetensors]
+  vocabulary: /abs/vocab.txt.gz
+data:
+  train: [ann/train.json]
+  val: ann/val.json
+  test: ann/test.json
+  images: \${HARMA_TEST_IMAGES:-images}
+training:
+  epochs: 3
+  lr: 4.0e-4
+output: runs/test
+`;
+
+describe('loadTrainConfig', () => {
+  it('fills the paper defaults and resolves paths against the config folder', async () => {
+    const file = path.join(dir, 'run.yaml');
+    await fs.writeFile(file, minimal);
+    const config = await loadTrainConfig(file);
+    expect(config.training).toMatchObject({ batchSize: 214, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.04, warmupFraction: 0.1, temperature: 0.07, trainable: 'adapters' });
+    expect(config.training.loss).toEqual({ contrastive: 1, triplet: 1, uniformity: 0, margin: 0.2, gamma: 2 });
+    expect(config.adapter).toMatchObject({ type: 'harma', harma: { bottleneck: 128, heads: 8, share: 'text' } });
+    expect(config.backbone.config).toBe('ViT-B-32');
+    expect(config.backbone.weights).toEqual([path.join(dir, 'weights/clip.safetensors')]);
+    expect(config.backbone.vocabulary).toBe('/abs/vocab.txt.gz');
+    expect(config.data.images).toBe(path.join(dir, 'images'));
+    expect(config.output).toBe(path.join(dir, 'runs/test'));
+  });
+
+  it('applies overrides as YAML values and reads environment variables', async () => {
+    const file = path.join(dir, 'override.yaml');
+    await fs.writeFile(file, minimal);
+    process.env.HARMA_TEST_IMAGES = '/data/rsitmd/images';
+    try {
+      const config = await loadTrainConfig(file, ['training.lr=1e-5', 'training.betas=[0.8, 0.9]', 'adapter.type=lora', 'data.cacheImages=true']);
+      expect(config.training.lr).toBe(1e-5);
+      expect(config.training.betas).toEqual([0.8, 0.9]);
+      expect(config.adapter.type).toBe('lora');
+      expect(config.data.cacheImages).toBe(true);
+      expect(config.data.images).toBe('/data/rsitmd/images');
+    } finally {
+      delete process.env.HARMA_TEST_IMAGES;
+    }
+  });
+
+  it('names the file and every bad field', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    await fs.writeFile(file, minimal.replace('epochs: 3', 'epochs: -1').replace('lr: 4.0e-4', 'lr: fast').replace('name: test-run', 'name: test-run\nbogus: 1'));
+    await expect(loadTrainConfig(file)).rejects.toThrow(file);
+    await expect(loadTrainConfig(file)).rejects.toThrow(/training\.epochs: Number must be greater than 0/);
+    await expect(loadTrainConfig(file)).rejects.toThrow(/training\.lr: Expected number, received string/);
+    await expect(loadTrainConfig(file)).rejects.toThrow(/Unrecognized key\(s\) in object: 'bogus'/);
+  });
+
+  it('reports unreadable YAML and bad overrides', async () => {
+    const file = path.join(dir, 'broken.yaml');
+    await fs.writeFile(file, 'name: [unclosed');
+    await expect(loadTrainConfig(file)).rejects.toThrow(/cannot read YAML/);
+    const good = path.join(dir, 'good.yaml');
+    await fs.writeFile(good, minimal);
+    await expect(loadTrainConfig(good, ['training.lr'])).rejects.toThrow(/not key\.path=value/);
+    await expect(loadTrainConfig(good, ['name.inner=1'])).rejects.toThrow(/'name' is not a section/);
+  });
+});
+
+describe('expandEnvironment and applyOverride', () => {
+  it('expands variables with defaults and names a missing one', () => {
+    expect(expandEnvironment({ a: ['${X}/y', '${Y:-z}'] }, { X: '/x' })).toEqual({ a: ['/x/y', 'z'] });
+    expect(() => expandEnvironment({ data: { images: '${NOPE}' } }, {})).toThrow('data.images: environment variable NOPE is not set');
+  });
+
+  it('creates missing sections', () => {
+    const target: Record<string, unknown> = {};
+    applyOverride(target, 'training.loss.margin=0.3');
+    expect(target).toEqual({ training: { loss: { margin: 0.3 } } });
+  });
+});

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const probability = z.number().min(0).max(1);
+
+/** The backbone to adapt: a registered kind, its architecture, its weights and vocabulary. */
+export const backboneSchema = z
+  .object({
+    /** Registry name of the backbone kind. */
+    kind: z.string().default('clip'),
+    /** A shipped architecture name (`ViT-B-32`) or the path of an open_clip model config JSON. */
+    config: z.string(),
+    /** Weight files in any supported format; empty for random initialisation (tests, pretraining). */
+    weights: z.array(z.string()).default([]),
+    /** Tokenizer vocabulary: open_clip .txt.gz, Hugging Face vocab.json (+ merges.txt beside it) or tokenizer.json. */
+    vocabulary: z.string(),
+  })
+  .strict();
+
+export const harmaAdapterSchema = z
+  .object({
+    bottleneck: positiveInt.default(128),
+    heads: positiveInt.default(8),
+    /** Towers whose adapters carry a BiShareAdapter: the official default is the text tower only. */
+    share: z.enum(['text', 'both', 'none']).default('text'),
+  })
+  .strict();
+
+export const clipAdapterSchema = z
+  .object({
+    /** Hidden width of the residual MLP = embedDim / reduction. */
+    reduction: positiveInt.default(4),
+    /** Residual ratio α: features ← α·mlp(f) + (1 − α)·f. */
+    ratio: probability.default(0.2),
+  })
+  .strict();
+
+export const loraSchema = z
+  .object({
+    rank: positiveInt.default(8),
+    alpha: z.number().positive().default(16),
+  })
+  .strict();
+
+export const adapterSchema = z
+  .object({
+    type: z.enum(['harma', 'clip-adapter', 'lora', 'none']).default('harma'),
+    harma: harmaAdapterSchema.default({}),
+    clipAdapter: clipAdapterSchema.default({}),
+    lora: loraSchema.default({}),
+  })
+  .strict();
+
+export const dataSchema = z
+  .object({
+    /** Training annotation files (HarMA/PIR format, one entry per caption); concatenated. */
+    train: z.array(z.string()).min(1),
+    /** Validation annotation file (one entry per image): picks the best checkpoint. */
+    val: z.string(),
+    /** Test annotation file: evaluated once at the end with the best adapters. */
+    test: z.string(),
+    /** Folder holding the images the annotations name (with train/, val/, test/ inside for RSITMD). */
+    images: z.string(),
+    /** What to do with a missing or unreadable image. */
+    missingImages: z.enum(['fail', 'skip']).default('fail'),
+    /** Captions are cut to this many words, as the paper does. */
+    maxWords: positiveInt.default(30),
+    /** The paper's train transform (random resized crop, flip, RandAugment) or none. */
+    augment: z.enum(['paper', 'none']).default('paper'),
+    /** Decoding/augmentation worker threads (0: on the training thread). */
+    workers: z.number().int().min(0).default(2),
+    /** Keep decoded images in memory between epochs (small data sets). */
+    cacheImages: z.boolean().default(false),
+  })
+  .strict();
+
+export const lossSchema = z
+  .object({
+    contrastive: z.number().min(0).default(1),
+    triplet: z.number().min(0).default(1),
+    uniformity: z.number().min(0).default(0),
+    margin: z.number().default(0.2),
+    gamma: z.number().default(2),
+  })
+  .strict();
+
+export const trainingSchema = z
+  .object({
+    epochs: positiveInt,
+    /** Pairs per optimiser step (the paper: 214). */
+    batchSize: positiveInt.default(214),
+    /**
+     * Pairs encoded at once. Smaller than batchSize accumulates exactly: the loss still sees the
+     * whole batch (embeddings cached, gradients pushed back micro-batch by micro-batch).
+     */
+    microBatchSize: positiveInt.optional(),
+    lr: z.number().positive(),
+    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.98]),
+    eps: z.number().positive().default(1e-8),
+    weightDecay: z.number().min(0).default(0.04),
+    warmupFraction: probability.default(0.1),
+    /** Initial contrastive temperature `temp`. */
+    temperature: z.number().positive().default(0.07),
+    /** Clip the global gradient norm to this value; off when absent. */
+    gradientClip: z.number().positive().optional(),
+    /** Which parameters train: the adapter's (the paper) or everything (full fine-tune). */
+    trainable: z.enum(['adapters', 'full']).default('adapters'),
+    loss: lossSchema.default({}),
+  })
+  .strict();
+
+export const evaluationSchema = z
+  .object({
+    /** Evaluate on the validation split every this many epochs (and after the last). */
+    everyEpochs: positiveInt.default(1),
+    /** Captions/images encoded at once during evaluation. */
+    batchSize: positiveInt.default(64),
+  })
+  .strict();
+
+export const trainConfigSchema = z
+  .object({
+    name: z.string().min(1),
+    seed: z.number().int().default(42),
+    backbone: backboneSchema,
+    adapter: adapterSchema.default({}),
+    data: dataSchema,
+    training: trainingSchema,
+    evaluation: evaluationSchema.default({}),
+    /** Run folder: checkpoints, metrics.jsonl, report.html. */
+    output: z.string(),
+  })
+  .strict();
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;

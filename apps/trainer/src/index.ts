@@ -1,0 +1,21 @@
+// Programmatic API of the harma CLI: what the commands run, for scripts and tests.
+export { trainConfigSchema } from './config/train-config';
+export type { TrainConfig, TrainConfigInput } from './config/train-config';
+export { loadTrainConfig, parseTrainConfig, applyOverride, ConfigError } from './config/load-config';
+export { expandEnvironment } from './config/expand-environment';
+export { buildTrainingModel, ensureBackbonesRegistered } from './model/build-model';
+export type { TrainingModel, BuildModelOptions } from './model/build-model';
+export { countFor } from './model/count-parameters';
+export type { ParameterCounts, ParameterGroup } from './model/count-parameters';
+export { batchGradients } from './train/batch-gradients';
+export type { TrainingBatch, BatchGradients, BatchGradientsOptions, LossTerms, ObjectiveSettings } from './train/batch-gradients';
+export { runTraining, NonFiniteLossError, RUN_FILES } from './train/run-training';
+export type { TrainRunOptions, TrainRunResult } from './train/run-training';
+export { MetricsLog } from './train/metrics-log';
+export type { MetricsRecord, StepRecord, EvaluationRecord } from './train/metrics-log';
+export { evaluateSplit, evaluationLoader } from './evaluate/evaluate-split';
+export type { EvaluateSplitOptions, SplitEvaluation } from './evaluate/evaluate-split';
+export type { EmbeddingEncoder } from './evaluate/encoder';
+export { backboneEncoder } from './evaluate/tfjs-backbone-encoder';
+export { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
+export { renderHtmlReport } from './report/html-report';

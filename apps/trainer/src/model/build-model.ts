@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  Parameter,
+  SeededRandom,
+  backboneRegistry,
+  createBackbone,
+  type Backbone,
+  type ParameterCount,
+  type TextTokenizer,
+} from '@harma/core';
+import { ClipTokenizer, isHarmaAdapterName, registerClipBackbones } from '@harma/backbones';
+import {
+  TEMPERATURE_NAME,
+  attachClipAdapter,
+  attachHarma,
+  attachLora,
+  loadAdapters,
+  type AdapterAttachment,
+} from '@harma/adapters';
+import type { TrainConfig } from '../config/train-config';
+
+/** A backbone made ready to train or evaluate: tokenizer, attachment, temperature, freezing. */
+export interface TrainingModel {
+  readonly backbone: Backbone;
+  readonly tokenizer: TextTokenizer;
+  /** The adapter method attached, absent for `adapter.type: none`. */
+  readonly attachment: AdapterAttachment | undefined;
+  /** The contrastive temperature `temp` on the backbone's root module. */
+  readonly temperature: Parameter;
+  /** Parameters the optimiser updates, by full state-dict name. */
+  trainableParameters(): Array<[string, Parameter]>;
+  countParameters(): ParameterCount;
+  dispose(): void;
+}
+
+export interface BuildModelOptions {
+  /** Load these adapters (a file written by `saveAdapters`) instead of fresh ones. */
+  adapters?: string;
+  /** Override the config's `adapter.type` (`--adapter`). */
+  adapterType?: TrainConfig['adapter']['type'];
+}
+
+/** Register the backbones this CLI ships with, once per process. */
+export function ensureBackbonesRegistered(): void {
+  if (!backboneRegistry.has('clip')) registerClipBackbones();
+}
+
+/**
+ * Build the model a config describes: the backbone from its registry with its weights (HarMA
+ * checkpoint extras such as adapters and `temp` are set aside, not treated as unknown), the
+ * tokenizer from the vocabulary, the adapter method, and the freezing the config asks for.
+ */
+export async function buildTrainingModel(config: TrainConfig, options: BuildModelOptions = {}): Promise<TrainingModel> {
+  ensureBackbonesRegistered();
+  const hasWeights = config.backbone.weights.length > 0;
+  const backbone = await createBackbone(config.backbone.kind, {
+    config: config.backbone.config,
+    ...(hasWeights ? { weights: config.backbone.weights, ignore: isHarmaAdapterName } : { seed: `${config.seed}/backbone` }),
+  });
+  try {
+    const tokenizer = await ClipTokenizer.load(config.backbone.vocabulary, { contextLength: backbone.contextLength });
+    const type = options.adapterType ?? config.adapter.type;
+    const rng = new SeededRandom(config.seed).derive('adapters');
+    const temperature = config.training.temperature;
+    let attachment: AdapterAttachment | undefined;
+    if (options.adapters !== undefined) {
+      attachment = await loadAdapters(options.adapters, backbone);
+      if (attachment.kind !== type && type !== 'none') {
+        throw new Error(`${options.adapters} holds ${attachment.kind} adapters but the run asks for ${type}`);
+      }
+    } else if (type === 'harma') {
+      const { bottleneck, heads, share } = config.adapter.harma;
+      attachment = attachHarma(backbone, { vision: { bottleneck, heads }, text: { bottleneck, heads }, bishare: share, temperature, rng });
+    } else if (type === 'clip-adapter') {
+      attachment = attachClipAdapter(backbone, { ...config.adapter.clipAdapter, temperature, rng });
+    } else if (type === 'lora') {
+      attachment = attachLora(backbone, { ...config.adapter.lora, temperature, rng });
+    }
+    const temperatureParameter = attachment?.temperature ?? ownTemperature(backbone, temperature);
+    applyFreezing(backbone, attachment, temperatureParameter, config.training.trainable);
+    return {
+      backbone,
+      tokenizer,
+      attachment,
+      temperature: temperatureParameter,
+      trainableParameters: () => backbone.module.trainableParameters(),
+      countParameters: () => backbone.module.countParameters(),
+      dispose: () => {
+        attachment?.detach();
+        backbone.dispose();
+      },
+    };
+  } catch (error) {
+    backbone.dispose();
+    throw error;
+  }
+}
+
+/** A `temp` for runs without an attachment (zero-shot evaluation, full training of a plain backbone). */
+function ownTemperature(backbone: Backbone, initial: number): Parameter {
+  const existing = backbone.module.child(TEMPERATURE_NAME);
+  if (existing instanceof Parameter) return existing;
+  return backbone.module.register(TEMPERATURE_NAME, new Parameter(tf.scalar(initial)));
+}
+
+/**
+ * `adapters`: the method's own freezing (HarMA: adapters, gates and `temp` train). `full`: every
+ * parameter trains except `logit_scale`, which HarMA's loss never reads (decaying it would only
+ * change an unused value).
+ */
+function applyFreezing(backbone: Backbone, attachment: AdapterAttachment | undefined, temperature: Parameter, trainable: 'adapters' | 'full'): void {
+  if (trainable === 'full') {
+    backbone.module.unfreeze();
+    backbone.module.freeze('logit_scale');
+    return;
+  }
+  if (attachment) attachment.freeze();
+  else {
+    backbone.module.freeze();
+    temperature.trainable = true;
+  }
+}

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadSafetensors, writeSafetensors, type AdamW, type Parameter } from '@harma/core';
+
+/** Progress of a run, enough to continue it exactly where it stopped. */
+export interface RunProgress {
+  /** Epoch being trained (0-based). */
+  epoch: number;
+  /** Batches of `epoch` already applied. */
+  stepInEpoch: number;
+  /** Optimiser steps applied since the start of the run. */
+  globalStep: number;
+  /** Best validation r_mean so far and the epoch it came from (−1: none yet). */
+  bestValRMean: number;
+  bestEpoch: number;
+  /** Fingerprint of the settings that must not change across a resume. */
+  fingerprint: string;
+}
+
+const FORMAT = 'harma-js-training-state';
+
+/**
+ * Save what resuming needs — the trainable parameters, the optimiser moments and step count, and
+ * the run's progress — in ONE safetensors file written atomically, so a kill at any moment leaves
+ * either the previous complete state or the new one (never parameters from one step with moments
+ * from another).
+ */
+export async function saveTrainingState(
+  file: string,
+  parameters: ReadonlyArray<readonly [string, Parameter]>,
+  optimiser: AdamW,
+  progress: RunProgress,
+): Promise<void> {
+  const state = optimiser.state();
+  const tensors = new Map<string, tf.Tensor>();
+  for (const [name, parameter] of parameters) tensors.set(`param/${name}`, parameter.value);
+  for (const [name, { m, v }] of state.moments) {
+    tensors.set(`adam_m/${name}`, m);
+    tensors.set(`adam_v/${name}`, v);
+  }
+  try {
+    await writeSafetensors(file, tensors, {
+      metadata: { format: FORMAT, optimiser_step: String(state.step), progress: JSON.stringify(progress) },
+    });
+  } finally {
+    for (const { m, v } of state.moments.values()) tf.dispose([m, v]);
+  }
+}
+
+/**
+ * Restore a saved state into the given parameters and optimiser; returns the progress. Every
+ * trainable parameter must be in the file with its shape, and the fingerprint must match.
+ */
+export async function loadTrainingState(
+  file: string,
+  parameters: ReadonlyArray<readonly [string, Parameter]>,
+  optimiser: AdamW,
+  fingerprint: string,
+): Promise<RunProgress> {
+  const { metadata, tensors } = await loadSafetensors(file);
+  try {
+    if (metadata.format !== FORMAT) throw new Error(`${file}: not a training state (format ${metadata.format ?? 'missing'})`);
+    const progress = JSON.parse(metadata.progress ?? 'null') as RunProgress | null;
+    if (progress === null) throw new Error(`${file}: no progress record`);
+    if (progress.fingerprint !== fingerprint) {
+      throw new Error(`${file}: saved by a run with other settings (model, data or schedule changed); start a new output folder instead of --resume`);
+    }
+    const moments = new Map<string, { m: tf.Tensor; v: tf.Tensor }>();
+    for (const [name, parameter] of parameters) {
+      const value = tensors.get(`param/${name}`);
+      const m = tensors.get(`adam_m/${name}`);
+      const v = tensors.get(`adam_v/${name}`);
+      if (!value || !m || !v) throw new Error(`${file}: no saved value or moments for '${name}'`);
+      if (!tf.util.arraysEqual(value.shape, parameter.shape)) {
+        throw new Error(`${file}: '${name}' has shape [${value.shape}], the model's is [${parameter.shape}]`);
+      }
+      moments.set(name, { m, v });
+    }
+    for (const [name, parameter] of parameters) parameter.assign(tensors.get(`param/${name}`) as tf.Tensor);
+    optimiser.loadState({ step: Number(metadata.optimiser_step), moments });
+    return progress;
+  } finally {
+    for (const tensor of tensors.values()) tensor.dispose();
+  }
+}
+
+export function hasTrainingState(file: string): boolean {
+  return existsSync(file);
+}
