@@ -1,0 +1,50 @@
+// The public door of @harma/data.
+
+// Captions
+export { normalizeCaption, CaptionError } from './captions/normalize-caption';
+export type { NormalizeCaptionOptions } from './captions/normalize-caption';
+
+// Annotation files (HarMA/PIR layout of RSITMD and RSICD)
+export { AnnotationError } from './annotations/annotation-error';
+export type { AnnotationLocation } from './annotations/annotation-error';
+export { readTrainAnnotations, buildTrainAnnotations, parseTrainEntries } from './annotations/train-annotations';
+export type { TrainAnnotations, TrainCaption, ReadAnnotationOptions, ReadTrainOptions } from './annotations/train-annotations';
+export { readEvalAnnotations, buildEvalAnnotations } from './annotations/eval-annotations';
+export type { EvalAnnotations } from './annotations/eval-annotations';
+export { trainEntrySchema, evalEntrySchema } from './annotations/schema';
+export type { TrainEntry, EvalEntry } from './annotations/schema';
+
+// Images: pixel operations, the paper's transforms, image roots
+export type { RgbImage } from './images/rgb-image';
+export { createRgbImage, cropImage, flipHorizontal } from './images/rgb-image';
+export { autoContrast, equalize, brightness, sharpness } from './images/pixel-ops';
+export type { AutoContrastOptions } from './images/pixel-ops';
+export { warpAffine, rotate, shearX, shearY, translateX, translateY, rotationMatrix, AUGMENT_FILL } from './images/affine';
+export type { AffineMatrix } from './images/affine';
+export { randomResizedCropBox, roundHalfEven } from './images/random-resized-crop';
+export type { CropBox, RandomResizedCropOptions } from './images/random-resized-crop';
+export { randAugment, RAND_AUGMENT_OPS } from './images/rand-augment';
+export type { RandAugmentOptions, RandAugmentOp, AppliedOp } from './images/rand-augment';
+export { trainTransform, testTransform, transformImage, imageTransformSpec } from './images/transforms';
+export type { ImageTransformSpec, TrainAugmentation } from './images/transforms';
+export { verifyImages, dropTrainImages, dropEvalImages, MissingImagesError } from './images/verify-images';
+export type { ImageProblem, VerifyImagesOptions } from './images/verify-images';
+
+// Batches
+export { BatchLoader } from './loader/batch-loader';
+export type { BatchLoaderOptions, Batch, LoaderSample, MissingImagePolicy, SkippedSample } from './loader/batch-loader';
+export { trainSamples, evalImageSamples } from './loader/samples';
+
+// The synthetic remote-sensing data set
+export { generateSyntheticDataset, syntheticDatasetFiles, readSyntheticManifest } from './synthetic/generate-dataset';
+export type { SyntheticDatasetOptions, SyntheticDatasetFiles, SyntheticDatasetManifest } from './synthetic/generate-dataset';
+export { renderSyntheticScene } from './synthetic/render-scene';
+export type { RenderSceneOptions, RenderedScene } from './synthetic/render-scene';
+export { SCENE_CLASSES } from './synthetic/scene-classes';
+export type { SceneClass } from './synthetic/scene-classes';
+export { SOURCE_STYLE, TARGET_STYLE, SYNTHETIC_STYLES, interpolateStyle } from './synthetic/styles';
+export type { SyntheticStyle, SensorModel } from './synthetic/styles';
+export type { CaptionPhrasing, CaptionHabit } from './synthetic/captions';
+export type { Mention, ObjectKind, Place, Direction, Relation, Amount, Size } from './synthetic/mentions';
+export type { SyntheticImageFormat } from './synthetic/write-scene';
+export { syntheticVocabulary } from './synthetic/vocabulary';
