@@ -7,6 +7,8 @@ import { infoCommand } from './commands/info';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
 import { runTraining } from './train/run-training';
+import { demoCommand } from './commands/demo';
+import { DEMO_PRESET, DEMO_TEST_PRESET } from './demo/demo-preset';
 
 const ADAPTERS = ['harma', 'clip-adapter', 'lora', 'none'] as const;
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -85,6 +87,19 @@ program
   .option('--pad', 'keep the zero padding')
   .action(async (options: { vocab: string; contextLength: string; pad?: boolean }) => {
     await tokenizeCommand({ vocab: options.vocab, contextLength: Number(options.contextLength), pad: options.pad }, process.stdin, process.stdout);
+  });
+
+program
+  .command('demo')
+  .description('offline demo: synthetic data, pretrain a small CLIP, adapt it with HarMA and CLIP-Adapter, compare with zero-shot')
+  .option('-o, --output <dir>', 'folder for everything the demo writes', 'runs/demo')
+  .option('--quick', 'a miniature of the same path (seconds): for smoke tests')
+  .option('--fresh-data', 'draw the data sets again even if an earlier run left them')
+  .option('--no-progress', 'no progress bars')
+  .action(async (options: { output: string; quick?: boolean; freshData?: boolean; progress: boolean }) => {
+    await initBackend();
+    const table = await demoCommand({ output: options.output, preset: options.quick ? DEMO_TEST_PRESET : DEMO_PRESET, reuseData: !options.freshData, progress: options.progress });
+    process.stdout.write(`${table}\n`);
   });
 
 program.parseAsync().catch((error: unknown) => {

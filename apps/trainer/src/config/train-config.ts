@@ -21,6 +21,8 @@ export const harmaAdapterSchema = z
   .object({
     bottleneck: positiveInt.default(128),
     heads: positiveInt.default(8),
+    /** Heads of the BiShareAdapter attention (width bottleneck / 2). */
+    shareHeads: positiveInt.default(8),
     /** Towers whose adapters carry a BiShareAdapter: the official default is the text tower only. */
     share: z.enum(['text', 'both', 'none']).default('text'),
   })

@@ -69,8 +69,8 @@ export async function buildTrainingModel(config: TrainConfig, options: BuildMode
         throw new Error(`${options.adapters} holds ${attachment.kind} adapters but the run asks for ${type}`);
       }
     } else if (type === 'harma') {
-      const { bottleneck, heads, share } = config.adapter.harma;
-      attachment = attachHarma(backbone, { vision: { bottleneck, heads }, text: { bottleneck, heads }, bishare: share, temperature, rng });
+      const { bottleneck, heads, shareHeads, share } = config.adapter.harma;
+      attachment = attachHarma(backbone, { vision: { bottleneck, heads }, text: { bottleneck, heads }, bishare: share, bishareHeads: shareHeads, temperature, rng });
     } else if (type === 'clip-adapter') {
       attachment = attachClipAdapter(backbone, { ...config.adapter.clipAdapter, temperature, rng });
     } else if (type === 'lora') {

@@ -1,20 +1,19 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { loadSafetensors, writeSafetensors } from '@harma/core';
 import { saveAdapters } from '@harma/adapters';
 import type { TrainingModel } from '../model/build-model';
 
 /**
  * Write what a run trained, atomically. With an attachment trained alone this is the
- * adapters-only file of `@harma/adapters` (loadable with `harma eval --adapters`); otherwise every
- * trainable parameter under its state-dict name (a full fine-tune).
+ * adapters-only file of `@harma/adapters` (loadable with `harma eval --adapters`); otherwise the
+ * whole state dict (a full fine-tune), which loads as backbone weights.
  */
 export async function saveTrainedWeights(file: string, model: TrainingModel, trainable: 'adapters' | 'full'): Promise<void> {
   if (model.attachment && trainable === 'adapters') {
     await saveAdapters(file, model.backbone, model.attachment);
     return;
   }
-  const tensors = new Map<string, tf.Tensor>(model.trainableParameters().map(([name, parameter]) => [name, parameter.value]));
-  await writeSafetensors(file, tensors, { metadata: { format: 'harma-js-trained-parameters', backbone: model.backbone.kind } });
+  // A full fine-tune is a new backbone: keep every parameter, so the file loads as backbone weights.
+  await writeSafetensors(file, model.backbone.module.stateDict(), { metadata: { format: 'harma-js-trained-model', backbone: model.backbone.kind } });
 }
 
 /** Load a file written by `saveTrainedWeights` back into the same model (every name must exist with its shape). */

@@ -1,0 +1,58 @@
+import type { ClipConfig } from '@harma/backbones';
+
+/**
+ * Everything the offline demo's size and schedule depend on, in one place: a small CLIP that
+ * pretrains in minutes on one CPU core, a synthetic world big enough for retrieval to mean
+ * something, and a style shift that hurts zero-shot retrieval.
+ */
+export interface DemoPreset {
+  seed: number;
+  /** Side of the generated images; the model reads them resized to `model.vision.imageSize`. */
+  imageSize: number;
+  source: { images: number; val: number; test: number };
+  target: { images: number; val: number; test: number };
+  /** BPE merges learned from the synthetic captions. */
+  merges: number;
+  /** The architecture (vocabulary size is filled in from the learned vocabulary). */
+  model: Omit<ClipConfig, 'text'> & { text: Omit<ClipConfig['text'], 'vocabSize'> };
+  pretrain: { epochs: number; batchSize: number; lr: number; weightDecay: number };
+  harma: { epochs: number; batchSize: number; lr: number; bottleneck: number; heads: number };
+  clipAdapter: { epochs: number; batchSize: number; lr: number };
+}
+
+export const DEMO_PRESET: DemoPreset = {
+  seed: 7,
+  imageSize: 64,
+  source: { images: 1800, val: 150, test: 150 },
+  target: { images: 1200, val: 150, test: 200 },
+  merges: 600,
+  model: {
+    embedDim: 96,
+    vision: { imageSize: 32, patchSize: 8, width: 96, layers: 3, heads: 4, mlpRatio: 4 },
+    text: { contextLength: 32, width: 96, layers: 3, heads: 4, mlpRatio: 4 },
+    activation: 'gelu',
+    layerNormEps: 1e-5,
+  },
+  pretrain: { epochs: 3, batchSize: 64, lr: 2e-3, weightDecay: 0.1 },
+  harma: { epochs: 3, batchSize: 64, lr: 4e-3, bottleneck: 32, heads: 4 },
+  clipAdapter: { epochs: 3, batchSize: 64, lr: 4e-3 },
+};
+
+/** A miniature of the same path for tests: seconds, not minutes. */
+export const DEMO_TEST_PRESET: DemoPreset = {
+  ...DEMO_PRESET,
+  imageSize: 32,
+  source: { images: 160, val: 20, test: 20 },
+  target: { images: 120, val: 20, test: 20 },
+  merges: 200,
+  model: {
+    embedDim: 32,
+    vision: { imageSize: 16, patchSize: 8, width: 32, layers: 1, heads: 2, mlpRatio: 2 },
+    text: { contextLength: 24, width: 32, layers: 1, heads: 2, mlpRatio: 2 },
+    activation: 'gelu',
+    layerNormEps: 1e-5,
+  },
+  pretrain: { epochs: 2, batchSize: 32, lr: 3e-3, weightDecay: 0.1 },
+  harma: { epochs: 2, batchSize: 32, lr: 5e-3, bottleneck: 8, heads: 2 },
+  clipAdapter: { epochs: 1, batchSize: 32, lr: 5e-3 },
+};
