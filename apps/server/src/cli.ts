@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { getLogger } from '@harma/core';
+import { serveCommand } from './cli/serve-command';
+import type { ServerOptions } from './options';
+import { createServer } from './server';
+import { serveUntilSignal } from './cli/serve-until-signal';
+
+async function indexOnly(options: ServerOptions): Promise<void> {
+  const server = await createServer({ ...options, indexOnStart: false });
+  try {
+    await server.gallery.reindex();
+  } finally {
+    await server.close();
+  }
+}
+
+const program = new Command('harma-server').description('HarMA.js retrieval service: text → image, image → image and image → caption search over an image folder');
+program.addCommand(serveCommand('serve', async (options) => {
+  await serveUntilSignal(options);
+}).description('index the gallery (new and changed files) and serve the API and web page'));
+program.addCommand(serveCommand('index', indexOnly).description('index the gallery (new and changed files) and exit'));
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  getLogger('server').error({ err: error }, error instanceof Error ? error.message : String(error));
+  process.exitCode = 1;
+});

@@ -1,0 +1,86 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ServerOptions } from '../options';
+
+function integer(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    return Number(value);
+  };
+}
+
+interface ServeFlags {
+  model?: string;
+  gallery: string;
+  indexDir?: string;
+  captions?: string;
+  host: string;
+  port: number;
+  apiKey?: string;
+  requireKeyForReads?: boolean;
+  engine: 'auto' | 'ort' | 'tfjs';
+  precision: 'fp32' | 'int8';
+  threads?: number;
+  vocabulary?: string;
+  weights?: string[];
+  adapters?: string;
+  batchSize: number;
+  index: boolean;
+  rateLimit: number;
+  maxUploadBytes?: number;
+  maxImagePixels?: number;
+}
+
+/** Map parsed `serve`/`index` flags to server options (the schema validates them). */
+export function serverOptionsFromFlags(flags: ServeFlags): ServerOptions {
+  const limits: NonNullable<ServerOptions['limits']> = {};
+  if (flags.maxUploadBytes !== undefined) limits.uploadBytes = flags.maxUploadBytes;
+  if (flags.maxImagePixels !== undefined) limits.maxImagePixels = flags.maxImagePixels;
+  return {
+    model: flags.model,
+    gallery: flags.gallery,
+    indexDir: flags.indexDir,
+    captions: flags.captions,
+    host: flags.host,
+    port: flags.port,
+    apiKey: flags.apiKey,
+    requireKeyForReads: flags.requireKeyForReads === true,
+    engine: flags.engine,
+    precision: flags.precision,
+    threads: flags.threads,
+    vocabulary: flags.vocabulary,
+    weights: flags.weights,
+    adapters: flags.adapters,
+    batchSize: flags.batchSize,
+    indexOnStart: flags.index,
+    rateLimit: flags.rateLimit === 0 ? false : { max: flags.rateLimit },
+    limits,
+  };
+}
+
+/**
+ * The flags of `harma-server serve` (and `harma serve`), on a new command named `name`; the action
+ * receives validated-later `ServerOptions`. Every flag maps onto one field of `serverOptionsSchema`.
+ */
+export function serveCommand(name: string, action: (options: ServerOptions) => Promise<void>): Command {
+  return new Command(name)
+    .requiredOption('--gallery <dir>', 'folder of images to index and search')
+    .option('--model <dir>', 'model folder written by `harma export` (config.json, vision_model.onnx, text_model.onnx, vocabulary)')
+    .option('--index-dir <dir>', 'where the index lives (default: <gallery>/.harma-index)')
+    .option('--captions <file>', 'caption gallery for image → caption search: annotation JSON, JSON array of strings, or one caption per line')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'TCP port (0: any free port)', integer('--port'), 8080)
+    .addOption(new Option('--api-key <key>', 'API key for write endpoints (add/delete/reindex); without it they are disabled').env('HARMA_API_KEY'))
+    .option('--require-key-for-reads', 'require the API key for every endpoint except /healthz and the page')
+    .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'ort', 'tfjs']).default('auto'))
+    .addOption(new Option('--precision <precision>', 'ONNX Runtime weights').choices(['fp32', 'int8']).default('fp32'))
+    .option('--threads <n>', 'ONNX Runtime threads per call (default: every core)', integer('--threads'))
+    .option('--vocabulary <path>', 'BPE vocabulary (default: the one config.json names, else the model folder)')
+    .option('--weights <files...>', 'tfjs engine: backbone weight files')
+    .option('--adapters <file>', 'tfjs engine: adapters file')
+    .option('--batch-size <n>', 'images per encoder call while indexing', integer('--batch-size'), 16)
+    .option('--no-index', 'do not index the gallery at start')
+    .option('--rate-limit <n>', 'requests per minute per client (0: no limit)', integer('--rate-limit'), 600)
+    .option('--max-upload-bytes <n>', 'largest uploaded image file', integer('--max-upload-bytes'))
+    .option('--max-image-pixels <n>', 'largest image decoded (width × height)', integer('--max-image-pixels'))
+    .action(async (flags: ServeFlags) => action(serverOptionsFromFlags(flags)));
+}

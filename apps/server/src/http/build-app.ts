@@ -1,0 +1,90 @@
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { ApiError } from '../errors';
+import { accessChecker } from './auth';
+import { errorResponse } from './error-response';
+import { openApiDocument } from './openapi';
+import type { RouteContext } from './route-context';
+import { embedRoutes } from './routes/embed-routes';
+import { galleryRoutes } from './routes/gallery-routes';
+import { pageRoutes, type PageFiles } from './routes/page-routes';
+import { searchRoutes } from './routes/search-routes';
+import { systemRoutes } from './routes/system-routes';
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+  'content-security-policy': "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+};
+
+export interface BuildAppOptions {
+  logger: Logger;
+  page: PageFiles;
+  version: string;
+}
+
+/** The Fastify application: plugins, hooks (access, metrics, headers), error mapping and routes. */
+export async function buildApp(context: RouteContext, options: BuildAppOptions): Promise<FastifyInstance> {
+  const { limits } = context.options;
+  const app: FastifyInstance = Fastify({
+    // Request logs stay at debug: under load they would be most of the output.
+    loggerInstance: options.logger.child({ component: 'http' }, { level: options.logger.isLevelEnabled('debug') ? options.logger.level : 'warn' }) as FastifyBaseLogger,
+    bodyLimit: limits.jsonBodyBytes,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    requestTimeout: 120_000,
+    routerOptions: { maxParamLength: 200 },
+    frameworkErrors: (error, request, reply) => {
+      const response = errorResponse(error, request.id);
+      void (reply as FastifyReply).code(response.status).send(response.body);
+    },
+  });
+  const checkAccess = accessChecker(context.options.apiKey, context.options.requireKeyForReads);
+
+  app.setErrorHandler((error, request, reply) => {
+    const response = errorResponse(error, request.id);
+    if (response.internal) request.log.error({ err: error, url: request.url }, 'request failed');
+    return reply.code(response.status).send(response.body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const where = `${request.method} ${request.url.split('?')[0] ?? ''}`.slice(0, 200);
+    return reply.code(404).send({ error: { code: 'not_found', message: `no such endpoint: ${where} (see /docs/openapi.json)`, requestId: request.id } });
+  });
+
+  // Access before anything reads the body; 404s need no key unless reads do.
+  app.addHook('onRequest', async (request) => {
+    checkAccess(request, request.routeOptions.config.access ?? 'read');
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    context.metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  if (context.options.rateLimit !== false) {
+    const { max, windowMs } = context.options.rateLimit;
+    await app.register(rateLimit, {
+      global: true,
+      max,
+      timeWindow: windowMs,
+      errorResponseBuilder: (_request, limit) => new ApiError(429, 'rate_limited', `rate limit exceeded: at most ${limit.max} requests per ${limit.after}; retry in ${Math.ceil(limit.ttl / 1000)} s`),
+    });
+  }
+  await app.register(multipart, { limits: { fileSize: limits.uploadBytes, files: 2, fields: 4, parts: 6 }, throwFileSizeLimit: true });
+
+  const document = openApiDocument(context.schemas, context.options, options.version);
+  app.get('/docs/openapi.json', async () => document);
+  searchRoutes(app, context);
+  embedRoutes(app, context);
+  galleryRoutes(app, context);
+  systemRoutes(app, context);
+  pageRoutes(app, options.page);
+  return app;
+}

@@ -1,0 +1,24 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+/** The web page's files, read once at start (three small files: no static file server, no path to traverse). */
+export interface PageFiles {
+  html: string;
+  script: string;
+  style: string;
+}
+
+/** Read the page from the package's `web/` folder. */
+export async function readPageFiles(webDir: string): Promise<PageFiles> {
+  const [html, script, style] = await Promise.all(['index.html', 'app.js', 'style.css'].map((name) => fs.readFile(path.join(webDir, name), 'utf8')));
+  return { html: html as string, script: script as string, style: style as string };
+}
+
+/** The page (`/`) and its script and style sheet; no key needed, the page asks for it when reads need one. */
+export function pageRoutes(app: FastifyInstance, page: PageFiles): void {
+  const publicRoute = { config: { access: 'public' as const } };
+  app.get('/', publicRoute, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page.html));
+  app.get('/static/app.js', publicRoute, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(page.script));
+  app.get('/static/style.css', publicRoute, async (_request, reply) => reply.type('text/css; charset=utf-8').send(page.style));
+}

@@ -1,0 +1,37 @@
+// The public door of @harma/server: the retrieval service as a library (`createServer`,
+// `startServer`), its options schema (the single source of truth for every CLI), and the pieces a
+// custom deployment may reuse.
+
+// Server
+export { createServer, startServer } from './server';
+export type { HarmaServer, ServerDependencies } from './server';
+export { serverOptionsSchema, resolveServerOptions, ENGINES } from './options';
+export type { ServerOptions, ResolvedServerOptions, EngineChoice } from './options';
+export { serveCommand, serverOptionsFromFlags } from './cli/serve-command';
+export { serveUntilSignal } from './cli/serve-until-signal';
+
+// Model
+export { loadModelEncoder } from './encoder/load-model-encoder';
+export type { LoadModelOptions } from './encoder/load-model-encoder';
+export type { ServerEncoder, PreparedImage, PrepareImageOptions } from './encoder/server-encoder';
+
+// Gallery and index
+export { Gallery } from './gallery/gallery';
+export type { GalleryOptions, GalleryHit } from './gallery/gallery';
+export type { IndexingProgress } from './gallery/index-gallery';
+export { scanGallery } from './gallery/scan-gallery';
+export type { GalleryFile } from './gallery/scan-gallery';
+export { MetadataStore } from './store/metadata-store';
+export type { ImageRecord, NewImage, SkippedFile } from './store/metadata-store';
+export { VectorIndex } from './store/vector-index';
+export type { VectorIndexOptions, VectorHit } from './store/vector-index';
+
+// Captions
+export { readCaptionFile } from './captions/caption-file';
+export type { CaptionEntry } from './captions/caption-file';
+export { CaptionGallery } from './captions/caption-gallery';
+export type { CaptionHit } from './captions/caption-gallery';
+
+// Errors
+export { ApiError } from './errors';
+export type { ApiErrorCode, ErrorBody } from './errors';

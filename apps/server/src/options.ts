@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { z } from 'zod/v4';
+
+/** Inference engines the server can load a model folder with. */
+export const ENGINES = ['auto', 'ort', 'tfjs'] as const;
+export type EngineChoice = (typeof ENGINES)[number];
+
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+const limitsSchema = z
+  .object({
+    /** Largest JSON request body in bytes. */
+    jsonBodyBytes: positiveInt(64 * 1024 * 1024).default(256 * 1024),
+    /** Largest uploaded image file in bytes. */
+    uploadBytes: positiveInt(1024 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Largest image (width × height) decoded, for uploads and gallery files alike: decompression bombs are refused. */
+    maxImagePixels: positiveInt(1_000_000_000).default(40_000_000),
+    /** Longest text query, in characters. */
+    maxQueryChars: positiveInt(100_000).default(1000),
+    /** Largest `k` a search accepts. */
+    maxTopK: positiveInt(10_000).default(100),
+    /** Most texts one embedding request may carry. */
+    maxBatchTexts: positiveInt(4096).default(64),
+    /** Largest page of the gallery listing. */
+    maxPageSize: positiveInt(100_000).default(500),
+  })
+  .strict();
+
+const rateLimitSchema = z
+  .object({
+    /** Requests one client (IP address) may make per window. */
+    max: positiveInt(10_000_000).default(600),
+    /** Window length in milliseconds. */
+    windowMs: positiveInt(24 * 3600 * 1000).default(60_000),
+  })
+  .strict();
+
+const vectorIndexSchema = z
+  .object({
+    /** HNSW graph degree. */
+    m: z.number().int().min(2).max(128).default(16),
+    /** HNSW candidate list while building. */
+    efConstruction: z.number().int().min(8).max(2000).default(100),
+    /** HNSW candidate list while searching (raised to k when k is larger). */
+    efSearch: z.number().int().min(1).max(10_000).default(128),
+    /** Write a snapshot of the vector index after this many changes (the change log covers the rest). */
+    snapshotEvery: positiveInt(100_000_000).default(5000),
+  })
+  .strict();
+
+/**
+ * Options of `createServer` / `startServer` and of `harma-server serve` (the single source of truth:
+ * the CLI and `harma serve` only map their flags onto this object). Every field is documented with
+ * its default.
+ */
+export const serverOptionsSchema = z
+  .object({
+    /** Model folder written by `harma export` (`vision_model.onnx`, `text_model.onnx`, `config.json`, vocabulary). Required unless an encoder is passed to `createServer`. */
+    model: z.string().min(1).optional(),
+    /** Folder of images to index and search (searched recursively; dot-files and symlinks are skipped). */
+    gallery: z.string().min(1),
+    /** Where the index lives (SQLite metadata + HNSW vectors + thumbnails). Default: `<gallery>/.harma-index`. */
+    indexDir: z.string().min(1).optional(),
+    /** Caption gallery for image → caption search: an annotation JSON (RSITMD/RSICD layout), a JSON array of strings, or a text file with one caption per line. Default: none. */
+    captions: z.string().min(1).optional(),
+    /** Interface to listen on. Default: 127.0.0.1 (loopback only). */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** TCP port; 0 picks a free one. Default: 8080. */
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** API key for write endpoints (gallery add/delete/reindex), sent as `x-api-key` or `Authorization: Bearer`. Without it, write endpoints are disabled (403). */
+    apiKey: z.string().min(8, 'an API key must have at least 8 characters').max(512).optional(),
+    /** Require the API key for every endpoint except `/healthz` and the web page's static files. Default: false. */
+    requireKeyForReads: z.boolean().default(false),
+    /** `ort` (onnxruntime-node on the model folder's ONNX graphs), `tfjs` (the training-time model from `weights` + `adapters`), or `auto` (ONNX Runtime when the ONNX files exist and load, else tfjs when `weights` are given). Default: auto. */
+    engine: z.enum(ENGINES).default('auto'),
+    /** ONNX Runtime weights: the exported float32 graphs or their int8 dynamic-quantised variants. Default: fp32. */
+    precision: z.enum(['fp32', 'int8']).default('fp32'),
+    /** ONNX Runtime threads per model call. Default: every core. */
+    threads: z.number().int().min(1).max(1024).optional(),
+    /** BPE vocabulary (file, or folder with tokenizer.json / vocab.json + merges.txt / *.txt.gz). Default: the file config.json names, else the model folder itself. */
+    vocabulary: z.string().min(1).optional(),
+    /** tfjs engine: backbone weight file(s) (any format @harma/backbones reads). */
+    weights: z.array(z.string().min(1)).min(1).optional(),
+    /** tfjs engine: adapters file written by `saveAdapters` (HarMA, LoRA or CLIP-Adapter). */
+    adapters: z.string().min(1).optional(),
+    /** Images per encoder call while indexing. Default: 16. */
+    batchSize: positiveInt(1024).default(16),
+    /** Index the gallery (new and changed files) when the server starts. Default: true. */
+    indexOnStart: z.boolean().default(true),
+    /** Side of the thumbnails the page shows, in pixels. Default: 256. */
+    thumbnailSize: z.number().int().min(16).max(2048).default(256),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    /** Per-client rate limit, or false to disable. Default: 600 requests per minute. */
+    rateLimit: z.union([rateLimitSchema, z.literal(false)]).default(rateLimitSchema.parse({})),
+    vectorIndex: vectorIndexSchema.default(vectorIndexSchema.parse({})),
+  })
+  .strict();
+
+/** What callers pass (fields with defaults may be left out). */
+export type ServerOptions = z.input<typeof serverOptionsSchema>;
+/** After validation and defaults. */
+export type ResolvedServerOptions = z.output<typeof serverOptionsSchema> & { indexDir: string };
+
+/** Validate options (errors name the field) and fill in defaults; paths become absolute. */
+export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
+  const parsed = serverOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(options)'}: ${issue.message}`);
+    throw new Error(`invalid server options: ${problems.join('; ')}`);
+  }
+  const value = parsed.data;
+  const gallery = path.resolve(value.gallery);
+  return {
+    ...value,
+    gallery,
+    model: value.model === undefined ? undefined : path.resolve(value.model),
+    captions: value.captions === undefined ? undefined : path.resolve(value.captions),
+    vocabulary: value.vocabulary === undefined ? undefined : path.resolve(value.vocabulary),
+    weights: value.weights?.map((file) => path.resolve(file)),
+    adapters: value.adapters === undefined ? undefined : path.resolve(value.adapters),
+    indexDir: path.resolve(value.indexDir ?? path.join(gallery, '.harma-index')),
+  };
+}

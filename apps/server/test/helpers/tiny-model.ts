@@ -1,0 +1,52 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { attachHarma, saveAdapters } from '@harma/adapters';
+import { createClip, isHarmaAdapterName, trainBpeVocabulary, writeOpenClipVocabulary, type ClipConfig } from '@harma/backbones';
+import { SeededRandom, normalTensor, useBackend, writeSafetensors } from '@harma/core';
+import { syntheticVocabulary } from '@harma/data';
+import { exportOnnx } from '@harma/inference';
+
+/** A tiny CLIP (2 blocks per tower, width 32) with HarMA adapters: real graphs, milliseconds per call. */
+export function tinyClipConfig(embedDim = 32): ClipConfig {
+  return {
+    embedDim,
+    vision: { imageSize: 32, patchSize: 8, width: 32, layers: 2, heads: 2, mlpRatio: 4 },
+    text: { contextLength: 16, vocabSize: 1000, width: 32, layers: 2, heads: 2, mlpRatio: 4 },
+    activation: 'quick_gelu',
+    layerNormEps: 1e-5,
+  };
+}
+
+/**
+ * Build the tiny CLIP with seeded random weights and HarMA adapters (every adapter weight random,
+ * so that the adapters change the embeddings), and export it with @harma/inference to `dir`
+ * (config.json, vision_model.onnx, text_model.onnx) with a small BPE vocabulary trained on the
+ * synthetic data set's words (`vocab.txt.gz`). With `tfjsFiles`, also write the training-time
+ * files the tfjs engine loads: `backbone.safetensors` (plain CLIP) and `adapters.safetensors`.
+ */
+export async function exportTinyModel(dir: string, options: { embedDim?: number; seed?: number; tfjsFiles?: boolean } = {}): Promise<string> {
+  await useBackend('cpu');
+  await mkdir(dir, { recursive: true });
+  const words = syntheticVocabulary();
+  const vocabulary = trainBpeVocabulary([words.join(' '), ...words], { merges: 150, minFrequency: 1 });
+  await writeOpenClipVocabulary(path.join(dir, 'vocab.txt.gz'), vocabulary);
+  const rng = new SeededRandom(options.seed ?? 7);
+  const model = createClip(tinyClipConfig(options.embedDim), { rng: rng.derive('clip') });
+  try {
+    const attachment = attachHarma(model, { vision: { bottleneck: 8, heads: 2 }, text: { bottleneck: 8, heads: 2 }, bishare: 'text', bishareHeads: 2, rng: rng.derive('harma') });
+    const adapterRng = rng.derive('trained-adapters');
+    for (const [name, parameter] of model.module.namedParameters()) {
+      if (isHarmaAdapterName(name) && name !== 'temp') parameter.assign(tf.tidy(() => tf.add(parameter.value, normalTensor(parameter.shape, adapterRng, 0.2))));
+    }
+    if (options.tfjsFiles === true) {
+      const plain = new Map(model.module.namedParameters().filter(([name]) => !isHarmaAdapterName(name)).map(([name, parameter]) => [name, parameter.value] as const));
+      await writeSafetensors(path.join(dir, 'backbone.safetensors'), plain);
+      await saveAdapters(path.join(dir, 'adapters.safetensors'), model, attachment);
+    }
+    await exportOnnx(model, dir, { vocabulary: 'vocab.txt.gz', quantize: false, metadata: { purpose: '@harma/server tests' } });
+  } finally {
+    model.dispose();
+  }
+  return dir;
+}

@@ -1,0 +1,162 @@
+import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageRecord } from '../src/store/metadata-store';
+import { hostileCases, type HostileCase } from './helpers/hostile-cases';
+import { postImage } from './helpers/http';
+import { serverFixture, type ServerFixture } from './helpers/server-fixture';
+import { testImageBytes } from './helpers/test-images';
+
+const KEY = 'test-key-123456';
+const LIMITS = { uploadBytes: 300_000, jsonBodyBytes: 16_384, maxImagePixels: 1_000_000 };
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name === '.harma-index') continue;
+    const relative = `${prefix}${entry.name}`;
+    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), `${relative}/`)));
+    else out.push(relative);
+  }
+  return out.sort();
+}
+
+describe('hostile and malformed requests', () => {
+  let fixture: ServerFixture;
+  let outside: string;
+  let cases: HostileCase[];
+  let rowsBefore: ImageRecord[];
+  let filesBefore: string[];
+
+  beforeAll(async () => {
+    fixture = await serverFixture({ images: 10, overrides: { apiKey: KEY, limits: LIMITS } });
+    await fixture.server.gallery.reindex();
+    // A symbolic link inside the gallery pointing outside it: uploads must not follow it.
+    outside = await mkdtemp(path.join(os.tmpdir(), 'harma-outside-'));
+    await symlink(outside, path.join(fixture.gallery, 'escape'));
+    await mkdir(path.join(outside, 'deeper'));
+    const valid = await testImageBytes('valid');
+    const bomb = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#203040' } }).png().toBuffer();
+    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: fixture.server.gallery.store.all()[0]?.id as number });
+    rowsBefore = fixture.server.gallery.store.all();
+    filesBefore = await listFiles(fixture.gallery);
+  });
+
+  afterAll(async () => {
+    await fixture?.cleanup();
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  it('has at least 200 cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(200);
+  });
+
+  it('answers every one with the expected 4xx and a clear JSON error, and keeps serving', async () => {
+    const app = fixture.server.app;
+    const failures: string[] = [];
+    for (const [index, hostile] of cases.entries()) {
+      const response = await app.inject(hostile.request);
+      let body: { error?: { code?: unknown; message?: unknown } } = {};
+      try {
+        body = response.json();
+      } catch {
+        failures.push(`${hostile.name}: body is not JSON: ${response.body.slice(0, 200)}`);
+        continue;
+      }
+      const problems: string[] = [];
+      if (response.statusCode !== hostile.status) problems.push(`status ${response.statusCode}, expected ${hostile.status}`);
+      if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string' || body.error.message.length < 8) problems.push('no error code and message');
+      if (hostile.code !== undefined && body.error?.code !== hostile.code) problems.push(`code ${String(body.error?.code)}, expected ${hostile.code}`);
+      const message = String(body.error?.message ?? '');
+      if (hostile.message !== undefined && !(typeof hostile.message === 'string' ? message.includes(hostile.message) : hostile.message.test(message))) problems.push(`message lacks ${String(hostile.message)}`);
+      // Never a stack trace, an internal path or the key.
+      if (/\bat .+:\d+:\d+|node_modules|\.ts:\d+/.test(response.body) || response.body.includes(fixture.root) || response.body.includes(KEY)) problems.push('leaks internals');
+      if (!String(response.headers['content-type']).startsWith('application/json')) problems.push(`content type ${String(response.headers['content-type'])}`);
+      if (problems.length > 0) failures.push(`${hostile.name}: ${problems.join('; ')} — ${response.body.slice(0, 300)}`);
+      if (index % 25 === 0) {
+        const health = await app.inject({ url: '/healthz' });
+        if (health.statusCode !== 200) failures.push(`after ${hostile.name}: /healthz answered ${health.statusCode}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // No request made the server fail internally.
+    expect(fixture.logs.lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+  });
+
+  it('refuses oversized chunked bodies over a real socket (no Content-Length to trust)', async () => {
+    const url = await fixture.server.listen();
+    const chunked = (chunks: number, size: number): ReadableStream<Uint8Array> => {
+      let sent = 0;
+      return new ReadableStream({
+        pull(controller) {
+          if (sent === chunks) controller.close();
+          else controller.enqueue(new Uint8Array(size).fill(0x61));
+          sent += 1;
+        },
+      });
+    };
+    const post = (path: string, contentType: string, body: ReadableStream<Uint8Array>) =>
+      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body, duplex: 'half' } as RequestInit);
+    const json = await post('/api/search/text', 'application/json', chunked(40, 1024));
+    expect(json.status, await json.clone().text()).toBe(413);
+    expect(await json.json()).toMatchObject({ error: { code: 'body_too_large' } });
+    const head = new TextEncoder().encode('--b\r\nContent-Disposition: form-data; name="image"; filename="x.png"\r\n\r\n');
+    let first = true;
+    let left = 40;
+    const upload = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (first) controller.enqueue(head);
+        else if (left-- > 0) controller.enqueue(new Uint8Array(16_384).fill(0x62));
+        else if (left-- === -1) controller.enqueue(new TextEncoder().encode('\r\n--b--\r\n'));
+        else controller.close();
+        first = false;
+      },
+    });
+    const image = await post('/api/search/image', 'multipart/form-data; boundary=b', upload);
+    expect(image.status, await image.clone().text()).toBe(413);
+    expect(await image.json()).toMatchObject({ error: { code: 'body_too_large' } });
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  it('left the index and the gallery folder unchanged, and still searches', async () => {
+    expect(fixture.server.gallery.store.all()).toEqual(rowsBefore);
+    expect(fixture.server.gallery.size).toBe(rowsBefore.length);
+    expect(await listFiles(fixture.gallery)).toEqual(filesBefore);
+    expect(await readdir(outside, { recursive: true })).toEqual(['deeper']);
+    const text = await fixture.server.app.inject({ method: 'POST', url: '/api/search/text', payload: { query: 'a river', k: 3 } });
+    expect(text.statusCode).toBe(200);
+    const image = await postImage(fixture.server.app, '/api/search/image?k=1', await testImageBytes(0));
+    expect(image.json()).toMatchObject({ results: [{ path: fixture.images[0], score: expect.closeTo(1, 4) }] });
+  });
+
+  it('disables write endpoints without a configured key, and guards reads when asked to', async () => {
+    await fixture.restart({ apiKey: undefined });
+    const add = await postImage(fixture.server.app, '/api/gallery', await testImageBytes('x'), { headers: { 'x-api-key': KEY } });
+    expect(add.statusCode).toBe(403);
+    expect(add.json()).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining('--api-key') } });
+    await fixture.restart({ requireKeyForReads: true });
+    const app = fixture.server.app;
+    expect((await app.inject({ method: 'POST', url: '/api/search/text', payload: { query: 'a river' } })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/gallery' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/api/search/text', payload: { query: 'a river' }, headers: { 'x-api-key': KEY } })).statusCode).toBe(200);
+  });
+
+  it('rate-limits each client with 429 and a JSON error, and serves it again after the window', async () => {
+    await fixture.restart({ rateLimit: { max: 5, windowMs: 1000 } });
+    const app = fixture.server.app;
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await app.inject({ url: '/api/stats' })).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+    const limited = await app.inject({ url: '/api/stats' });
+    expect(limited.json()).toMatchObject({ error: { code: 'rate_limited', message: expect.stringContaining('at most 5 requests') } });
+    // Health checks are not limited.
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await app.inject({ url: '/api/stats' })).statusCode).toBe(200);
+  });
+});

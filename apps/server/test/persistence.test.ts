@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type HarmaServer } from '../src/server';
+import { MetadataStore } from '../src/store/metadata-store';
+import { captureLogs } from './helpers/server-fixture';
+import { writeTestImages } from './helpers/test-images';
+import { exportTinyModel } from './helpers/tiny-model';
+
+const CLI = path.resolve(__dirname, '../dist/cli.js');
+const IMAGES = 600;
+
+interface ChildRun {
+  /** `done` of the last progress line read before the signal. */
+  doneAtSignal: number;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  lines: Array<Record<string, unknown>>;
+}
+
+/**
+ * Run `harma-server serve` on the folders in a child process and send `signal` once it has logged
+ * indexing progress of at least `after` images.
+ */
+function serveAndSignal(args: string[], signal: NodeJS.Signals, after: number): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, HARMA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const lines: Array<Record<string, unknown>> = [];
+    let doneAtSignal = -1;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the child logged no indexing progress ≥ ${after} in 60 s:\n${lines.map((line) => JSON.stringify(line)).join('\n')}`));
+    }, 60_000);
+    createInterface({ input: child.stderr }).on('line', (text) => {
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        line = { msg: text };
+      }
+      lines.push(line);
+      if (doneAtSignal < 0 && line.msg === 'indexing progress' && (line.done as number) >= after) {
+        doneAtSignal = line.done as number;
+        child.kill(signal);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (exitCode, exitSignal) => {
+      clearTimeout(timer);
+      resolve({ doneAtSignal, exitCode, signal: exitSignal, lines });
+    });
+  });
+}
+
+describe('the index on disk', () => {
+  let root: string;
+  let model: string;
+  let gallery: string;
+  let images: string[];
+  const logs = captureLogs();
+  const open = (overrides: Record<string, unknown> = {}): Promise<HarmaServer> => createServer({ model, gallery, port: 0, rateLimit: false, batchSize: 8, ...overrides }, { logger: logs.logger });
+
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build @harma/server first (npx tsup in apps/server)`);
+    root = await mkdtemp(path.join(os.tmpdir(), 'harma-persistence-'));
+    model = await exportTinyModel(path.join(root, 'model'));
+    gallery = path.join(root, 'gallery');
+    images = await writeTestImages(gallery, IMAGES);
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('survives SIGKILL in the middle of indexing: consistent on restart, then resumes where it stopped', async () => {
+    const run = await serveAndSignal(['--model', model, '--gallery', gallery, '--port', '0', '--batch-size', '4', '--rate-limit', '0'], 'SIGKILL', 40);
+    expect(run.signal, JSON.stringify(run.lines.slice(-5))).toBe('SIGKILL');
+    expect(run.lines.find((line) => line.msg === 'indexing gallery')).toMatchObject({ files: IMAGES, toCheck: IMAGES });
+
+    // The database as the killed process left it (its lock file is still there).
+    const indexDir = path.join(gallery, '.harma-index');
+    expect(existsSync(path.join(indexDir, 'server.lock'))).toBe(true);
+    const store = new MetadataStore(path.join(indexDir, 'index.sqlite'));
+    const committed = store.count();
+    expect(store.integrityCheck()).toBe('ok');
+    store.close();
+    expect(committed).toBeGreaterThanOrEqual(run.doneAtSignal);
+    expect(committed).toBeLessThan(IMAGES);
+
+    const server = await open();
+    try {
+      // Every committed row is searchable, and nothing else: the vector index matches the database.
+      expect(server.gallery.size).toBe(committed);
+      const rows = server.gallery.store.all();
+      for (const row of rows.filter((_, i) => i % 7 === 0)) {
+        const vector = server.gallery.store.vector(row.id) as Float32Array;
+        expect(server.gallery.search(vector, 1)[0]).toMatchObject({ id: row.id, score: expect.closeTo(1, 4) });
+      }
+      await server.gallery.reindex();
+      expect(server.gallery.progress).toMatchObject({ state: 'idle', total: IMAGES - committed, added: IMAGES - committed, updated: 0, skipped: 0 });
+      expect(server.gallery.size).toBe(IMAGES);
+      expect(new Set(server.gallery.store.all().map((row) => row.path))).toEqual(new Set(images));
+      // The stored vectors are the model's embeddings of the files, before and after the kill.
+      for (const file of [images[0], images[run.doneAtSignal - 1], images[IMAGES - 1]] as string[]) {
+        const prepared = await server.encoder.prepareImage(await readFile(path.join(gallery, file)), { name: file, maxPixels: 1e6 });
+        const [expected] = await server.encoder.encodeImages([prepared]);
+        const stored = server.gallery.store.vector(server.gallery.store.getByPath(file)?.id as number) as Float32Array;
+        stored.forEach((value, i) => expect(value).toBeCloseTo((expected as Float32Array)[i] as number, 5));
+      }
+      await expect(open()).rejects.toThrow(`is in use by process ${process.pid}`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('stops at a batch boundary on SIGTERM, saving a snapshot so the next start replays nothing', async () => {
+    await rm(path.join(gallery, '.harma-index'), { recursive: true, force: true });
+    const run = await serveAndSignal(['--model', model, '--gallery', gallery, '--port', '0', '--batch-size', '4', '--rate-limit', '0'], 'SIGTERM', 20);
+    expect(run.exitCode, JSON.stringify(run.lines.slice(-5))).toBe(0);
+    expect(run.lines.some((line) => line.msg === 'indexing stopped; the next start resumes it')).toBe(true);
+    const indexDir = path.join(gallery, '.harma-index');
+    expect(existsSync(path.join(indexDir, 'server.lock'))).toBe(false);
+    const store = new MetadataStore(path.join(indexDir, 'index.sqlite'));
+    const committed = store.count();
+    expect(store.opsAfter(0)).toEqual([]);
+    expect(await readdir(path.join(indexDir, 'vectors'))).toEqual([`vectors-${store.lastSeq()}.hnsw`, `vectors-${store.lastSeq()}.json`]);
+    store.close();
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBeLessThan(IMAGES);
+  });
+
+  it('restarts without re-embedding, and re-embeds everything for another model', async () => {
+    let server = await open();
+    await server.gallery.reindex();
+    expect(server.gallery.size).toBe(IMAGES);
+    await server.close();
+
+    server = await open();
+    try {
+      expect(server.gallery.size).toBe(IMAGES);
+      expect(server.gallery.vectors.pendingChanges).toBe(0);
+      await server.gallery.reindex();
+      expect(server.gallery.progress).toMatchObject({ total: 0, added: 0 });
+    } finally {
+      await server.close();
+    }
+
+    const otherModel = await exportTinyModel(path.join(root, 'other-model'), { seed: 99 });
+    server = await open({ model: otherModel });
+    try {
+      expect(logs.lines.some((line) => line.msg === 'the index was built by another model: every image will be embedded again')).toBe(true);
+      expect(server.gallery.size).toBe(0);
+      await server.gallery.reindex();
+      expect(server.gallery.progress).toMatchObject({ total: IMAGES, added: IMAGES });
+    } finally {
+      await server.close();
+    }
+  });
+});
