@@ -42,8 +42,8 @@ export const DEMO_PRESET: DemoPreset = {
 export const DEMO_TEST_PRESET: DemoPreset = {
   ...DEMO_PRESET,
   imageSize: 32,
-  source: { images: 160, val: 20, test: 20 },
-  target: { images: 120, val: 20, test: 20 },
+  source: { images: 420, val: 40, test: 40 },
+  target: { images: 240, val: 40, test: 40 },
   merges: 200,
   model: {
     embedDim: 32,
@@ -52,7 +52,7 @@ export const DEMO_TEST_PRESET: DemoPreset = {
     activation: 'gelu',
     layerNormEps: 1e-5,
   },
-  pretrain: { epochs: 2, batchSize: 32, lr: 3e-3, weightDecay: 0.1 },
-  harma: { epochs: 2, batchSize: 32, lr: 5e-3, bottleneck: 8, heads: 2 },
+  pretrain: { epochs: 3, batchSize: 32, lr: 4e-3, weightDecay: 0.1 },
+  harma: { epochs: 3, batchSize: 32, lr: 8e-3, bottleneck: 8, heads: 2 },
   clipAdapter: { epochs: 1, batchSize: 32, lr: 5e-3 },
 };

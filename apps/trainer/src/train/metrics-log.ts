@@ -55,7 +55,7 @@ export class MetricsLog {
   }
 
   /**
-   * Keep only what happened up to a resumed state (steps ≤ `globalStep`, evaluations of finished
+   * Keep only what happened up to a resumed state (steps numbered below `globalStep`, evaluations of finished
    * epochs), so a resumed run does not log the killed run's lost steps twice. A torn last line
    * from the kill is dropped too.
    */
@@ -70,7 +70,7 @@ export class MetricsLog {
       } catch {
         continue;
       }
-      const keep = record.type === 'step' ? record.globalStep <= globalStep : record.split === 'val' && record.epoch < completedEpochs;
+      const keep = record.type === 'step' ? record.globalStep < globalStep : record.split === 'val' && record.epoch < completedEpochs;
       if (keep) kept.push(line);
     }
     await writeFileAtomic(this.file, kept.length > 0 ? `${kept.join('\n')}\n` : '');

@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend, loadSafetensors } from '@harma/core';
+import { loadTrainConfig } from '../src/config/load-config';
+import { MetricsLog } from '../src/train/metrics-log';
+import { runTraining } from '../src/train/run-training';
+import { writeTinyRun } from './tiny-run';
+
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
+let dir: string;
+let configFile: string;
+
+beforeAll(async () => {
+  await initBackend();
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'harma-resume-'));
+  configFile = await writeTinyRun(dir);
+});
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function tensorsOf(file: string): Promise<Map<string, number[]>> {
+  const { tensors } = await loadSafetensors(file);
+  return new Map([...tensors].map(([name, tensor]) => [name, Array.from(tensor.dataSync())]));
+}
+
+/** Start `harma train` in a child process and SIGKILL it once `count` steps are logged. */
+async function trainAndKill(output: string, count: number): Promise<number> {
+  const child = spawn(process.execPath, [cli, 'train', '--config', configFile, '--output', output, '--checkpoint-every', '2', '--no-progress'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, HARMA_LOG_LEVEL: 'warn' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const log = new MetricsLog(path.join(output, 'metrics.jsonl'));
+  for (;;) {
+    const steps = existsSync(log.file) ? (await fs.readFile(log.file, 'utf8')).split('\n').filter(Boolean).length : 0;
+    if (steps >= count) break;
+    if (child.exitCode !== null) throw new Error(`harma train exited early (${child.exitCode}): ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  child.kill('SIGKILL');
+  await exited;
+  return (await log.read()).filter((r) => r.type === 'step').length;
+}
+
+describe('harma train --resume after a kill', () => {
+  it('continues to exactly the result of an uninterrupted run', async () => {
+    const straight = await loadTrainConfig(configFile, [`output=${path.join(dir, 'straight')}`]);
+    const reference = await runTraining(straight, { progress: false });
+    expect(reference.completed).toBe(true);
+
+    const killedDir = path.join(dir, 'killed');
+    const logged = await trainAndKill(killedDir, 5);
+    expect(logged).toBeGreaterThanOrEqual(5);
+    expect(existsSync(path.join(killedDir, 'state.safetensors'))).toBe(true);
+    expect(existsSync(path.join(killedDir, 'summary.json'))).toBe(false);
+
+    const resumedConfig = await loadTrainConfig(configFile, [`output=${killedDir}`]);
+    await expect(runTraining(resumedConfig, { progress: false })).rejects.toThrow(/--resume/);
+    const resumed = await runTraining(resumedConfig, { resume: true, progress: false });
+    expect(resumed.globalStep).toBe(reference.globalStep);
+    expect(resumed.test?.metrics).toEqual(reference.test?.metrics);
+    expect(await tensorsOf(path.join(killedDir, 'last.safetensors'))).toEqual(await tensorsOf(path.join(dir, 'straight', 'last.safetensors')));
+    expect(await tensorsOf(path.join(killedDir, 'best.safetensors'))).toEqual(await tensorsOf(path.join(dir, 'straight', 'best.safetensors')));
+    // The log holds each step once, as the uninterrupted run's does.
+    const steps = (await new MetricsLog(path.join(killedDir, 'metrics.jsonl')).read()).filter((r) => r.type === 'step').map((r) => r.globalStep);
+    expect(steps).toEqual(Array.from({ length: reference.globalStep }, (_, i) => i));
+  });
+
+  it('refuses to resume a run whose settings changed', async () => {
+    const changed = await loadTrainConfig(configFile, [`output=${path.join(dir, 'straight')}`, 'training.lr=1e-2']);
+    await expect(runTraining(changed, { resume: true, progress: false })).rejects.toThrow(/saved by a run with other settings/);
+  });
+});
