@@ -1,10 +1,13 @@
+import { harmaForwardComputer } from './harma-forward';
+import { harmaGradientsComputer } from './harma-gradients';
 import type { ModelComputer } from './model-fixture';
+import { plainBackboneComputer } from './plain-backbone';
 
 /**
  * Every computer the golden tool runs on a model fixture, in order. A computer may use what an
  * earlier one built (the model is rebuilt from the weights each time, so they stay independent).
  */
-export const MODEL_COMPUTERS: ModelComputer[] = [];
+export const MODEL_COMPUTERS: ModelComputer[] = [plainBackboneComputer, harmaForwardComputer, harmaGradientsComputer];
 
 /** Which part of the project computes an output, for the "not computed yet" notes. */
 export function ownerOf(outputName: string): string {

@@ -1,0 +1,172 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom, StateDictError, loadSafetensors, normalTensor, readSafetensorsHeader, useBackend, writeSafetensors } from '@harma/core';
+import { expectAllClose } from '@harma/core/testing';
+import { ToyDualEncoder, toyBatch } from '../test/toy-dual-encoder';
+import type { AdapterAttachment } from './attachment';
+import { ADAPTERS_FILE_FORMAT, loadAdapters, saveAdapters } from './adapters-file';
+import { attachClipAdapter } from './baselines/clip-adapter';
+import { attachLora } from './baselines/lora';
+import { attachHarma } from './harma/attach-harma';
+import type { HarmaOptions } from './harma/harma-options';
+
+const SMALL: HarmaOptions = { vision: { bottleneck: 8, heads: 2 }, text: { bottleneck: 8, heads: 2 }, bishareHeads: 2 };
+
+/** Random values everywhere (up-projections included), so that a load that misses anything shows. */
+function randomize(attachment: AdapterAttachment, seed: number): void {
+  const rng = new SeededRandom(seed);
+  for (const [, parameter] of attachment.namedParameters()) {
+    const value = tf.tidy(() => tf.abs(normalTensor(parameter.shape, rng, 0.3)));
+    parameter.assign(value);
+    value.dispose();
+  }
+}
+
+function features(backbone: ToyDualEncoder): Float32Array[] {
+  const batch = toyBatch(3);
+  const out = [backbone.encodeImage(batch.pixels), backbone.encodeText(batch.ids)].map((t) => t.dataSync() as Float32Array);
+  tf.dispose([batch.pixels, batch.ids]);
+  return out;
+}
+
+describe('adapters-only files', () => {
+  let dir: string;
+  beforeAll(async () => {
+    await useBackend('cpu');
+    dir = mkdtempSync(path.join(os.tmpdir(), 'harma-adapters-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips HarMA through a file with its options and backbone kind in the metadata', async () => {
+    const source = new ToyDualEncoder();
+    const attachment = attachHarma(source, SMALL);
+    randomize(attachment, 1);
+    const file = path.join(dir, 'harma.safetensors');
+    const saved = await saveAdapters(file, source, attachment);
+    const names = attachment.namedParameters().map(([name]) => name);
+    expect(saved.tensors).toBe(names.length);
+    expect(saved.parameters).toBe(attachment.countParameters().added);
+    expect(saved.bytes).toBeGreaterThan(4 * saved.parameters);
+
+    const header = await readSafetensorsHeader(file);
+    expect(header.entries.map((entry) => entry.name).sort()).toEqual([...names].sort());
+    expect(header.metadata).toMatchObject({ format: ADAPTERS_FILE_FORMAT, adapter: 'harma', backbone: 'toy-dual-encoder' });
+    expect(JSON.parse(header.metadata.options as string)).toEqual(attachment.options);
+
+    const target = new ToyDualEncoder();
+    const loaded = await loadAdapters(file, target);
+    expect(loaded.kind).toBe('harma');
+    expect(loaded.options).toEqual(attachment.options);
+    const [image, text] = features(target);
+    const [expectedImage, expectedText] = features(source);
+    expectAllClose(image as Float32Array, expectedImage as Float32Array, { atol: 0 }, 'image features');
+    expectAllClose(text as Float32Array, expectedText as Float32Array, { atol: 0 }, 'text features');
+    // Loading again goes into the attachment already there.
+    expect(await loadAdapters(file, target)).toBe(loaded);
+    source.dispose();
+    target.dispose();
+  });
+
+  it('round-trips the whole state dict of an adapted backbone', () => {
+    const source = new ToyDualEncoder();
+    randomize(attachHarma(source, SMALL), 2);
+    const target = new ToyDualEncoder(undefined, 99);
+    attachHarma(target, SMALL);
+    expect(features(target)[0]).not.toEqual(features(source)[0]);
+    target.module.loadStateDict(source.module.stateDict());
+    expectAllClose(features(target)[0] as Float32Array, features(source)[0] as Float32Array, { atol: 0 }, 'image features');
+    expectAllClose(features(target)[1] as Float32Array, features(source)[1] as Float32Array, { atol: 0 }, 'text features');
+    source.dispose();
+    target.dispose();
+  });
+
+  it('refuses files whose options, names, shapes or backbone differ, loading nothing', async () => {
+    const source = new ToyDualEncoder();
+    const attachment = attachHarma(source, SMALL);
+    randomize(attachment, 3);
+    const file = path.join(dir, 'good.safetensors');
+    await saveAdapters(file, source, attachment);
+    const { metadata, tensors } = await loadSafetensors(file);
+
+    const other = new ToyDualEncoder();
+    attachHarma(other, { ...SMALL, text: { bottleneck: 4, heads: 2 } });
+    await expect(loadAdapters(file, other)).rejects.toThrow(/good\.safetensors: adapter options differ .*text\.bottleneck: 4 ≠ 8/);
+
+    const renamed = new Map(tensors);
+    renamed.set('text_encoder.layers.0.mmadapter.gate2', renamed.get('text_encoder.layers.0.mmadapter.gate1') as tf.Tensor);
+    renamed.delete('text_encoder.layers.0.mmadapter.gate1');
+    const renamedFile = path.join(dir, 'renamed.safetensors');
+    await writeSafetensors(renamedFile, renamed, { metadata });
+    const fresh = new ToyDualEncoder();
+    const error = await loadAdapters(renamedFile, fresh).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateDictError);
+    expect((error as StateDictError).report.unexpected).toEqual(['text_encoder.layers.0.mmadapter.gate2']);
+    expect((error as StateDictError).report.missing).toEqual(['text_encoder.layers.0.mmadapter.gate1']);
+    expect((error as Error).message).toContain('renamed.safetensors');
+    // The attachment made for the load is gone again.
+    expect(fresh.towers.text.blocks[0]?.block.child('mmadapter')).toBeUndefined();
+    expect(fresh.module.child('temp')).toBeUndefined();
+
+    const reshaped = new Map(tensors);
+    reshaped.set('temp', tf.zeros([1]));
+    const reshapedFile = path.join(dir, 'reshaped.safetensors');
+    await writeSafetensors(reshapedFile, reshaped, { metadata });
+    await expect(loadAdapters(reshapedFile, new ToyDualEncoder())).rejects.toThrow(/mis-shaped 1: temp expected \[\] got \[1\]/);
+
+    const wrongKind = path.join(dir, 'kind.safetensors');
+    await writeSafetensors(wrongKind, tensors, { metadata: { ...metadata, backbone: 'clip' } });
+    await expect(loadAdapters(wrongKind, new ToyDualEncoder())).rejects.toThrow(/__metadata__\.backbone is 'clip' but the backbone is 'toy-dual-encoder'/);
+
+    const badOptions = path.join(dir, 'options.safetensors');
+    await writeSafetensors(badOptions, tensors, { metadata: { ...metadata, options: '{"vision":{"heads":"many"}}' } });
+    await expect(loadAdapters(badOptions, new ToyDualEncoder())).rejects.toThrow(/options\.safetensors options: vision\.heads/);
+    source.dispose();
+  });
+
+  it('loads files without metadata (official exports) when told what they hold', async () => {
+    const source = new ToyDualEncoder();
+    const attachment = attachHarma(source, SMALL);
+    randomize(attachment, 4);
+    const file = path.join(dir, 'official.safetensors');
+    await writeSafetensors(file, new Map(attachment.namedParameters().map(([name, p]) => [name, p.value])));
+    await expect(loadAdapters(file, new ToyDualEncoder())).rejects.toThrow(/no HarMA\.js adapter metadata/);
+    const target = new ToyDualEncoder();
+    await loadAdapters(file, target, { adapter: 'harma', options: SMALL });
+    expectAllClose(features(target)[1] as Float32Array, features(source)[1] as Float32Array, { atol: 0 }, 'text features');
+    source.dispose();
+    target.dispose();
+  });
+
+  it('stores half precision on request and round-trips the baselines', async () => {
+    const source = new ToyDualEncoder();
+    const harma = attachHarma(source, SMALL);
+    randomize(harma, 5);
+    const full = await saveAdapters(path.join(dir, 'f32.safetensors'), source, harma);
+    const half = await saveAdapters(path.join(dir, 'f16.safetensors'), source, harma, { floatDtype: 'F16' });
+    expect(full.bytes - (await readSafetensorsHeader(full.file)).dataStart).toBe(4 * full.parameters);
+    expect(half.bytes - (await readSafetensorsHeader(half.file)).dataStart).toBe(2 * half.parameters);
+    const target = new ToyDualEncoder();
+    await loadAdapters(half.file, target);
+    expectAllClose(features(target)[0] as Float32Array, features(source)[0] as Float32Array, { atol: 2e-3 }, 'image features from F16');
+    harma.detach();
+
+    for (const attach of [() => attachLora(source, { rank: 2 }), () => attachClipAdapter(source, { reduction: 2 })]) {
+      const baseline = attach();
+      randomize(baseline, 6);
+      const file = path.join(dir, `${baseline.kind}.safetensors`);
+      await saveAdapters(file, source, baseline);
+      const fresh = new ToyDualEncoder();
+      const loaded = await loadAdapters(file, fresh);
+      expect(loaded.kind).toBe(baseline.kind);
+      expect(loaded.options).toEqual(baseline.options);
+      expectAllClose(features(fresh)[1] as Float32Array, features(source)[1] as Float32Array, { atol: 0 }, `${baseline.kind} text features`);
+      baseline.detach();
+      fresh.dispose();
+    }
+    source.dispose();
+    target.dispose();
+  });
+});

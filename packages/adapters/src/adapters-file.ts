@@ -1,0 +1,176 @@
+import { promises as fs } from 'node:fs';
+import type * as tf from '@tensorflow/tfjs-core';
+import { StateDictError, loadSafetensors, readSafetensorsHeader, writeSafetensors, type Backbone, type Parameter } from '@harma/core';
+import { attachmentsOf, type AdapterAttachment, type AdapterKind } from './attachment';
+import { ClipAdapterAttachment, resolveClipAdapterOptions, type ClipAdapterOptions } from './baselines/clip-adapter';
+import { LoraAttachment, resolveLoraOptions, type LoraOptions } from './baselines/lora';
+import { HarmaAttachment } from './harma/attach-harma';
+import { resolveHarmaOptions, type HarmaOptions } from './harma/harma-options';
+import { diffOptions } from './options-validation';
+
+/** `__metadata__.format` of an adapters-only file written by this package. */
+export const ADAPTERS_FILE_FORMAT = 'harma-js-adapters';
+const FORMAT_VERSION = '1';
+const KINDS: readonly AdapterKind[] = ['harma', 'lora', 'clip-adapter'];
+
+/** Any attachment this package makes. */
+export type AnyAttachment = HarmaAttachment | LoraAttachment | ClipAdapterAttachment;
+
+export interface SaveAdaptersOptions {
+  /** Store the float32 parameters in this dtype. Default: `F32`. */
+  floatDtype?: 'F32' | 'F16' | 'BF16';
+}
+
+export interface SavedAdapters {
+  file: string;
+  /** Tensors written (each parameter once). */
+  tensors: number;
+  /** Scalars written. */
+  parameters: number;
+  /** Size of the file in bytes. */
+  bytes: number;
+}
+
+/**
+ * Write only what an attachment added (adapters, gates, `temp`) as safetensors under their full
+ * state-dict names, with the method, its resolved options and the backbone kind in `__metadata__`:
+ * about 24 MB for HarMA on ViT-B/32 instead of 600 MB for the whole model.
+ */
+export async function saveAdapters(file: string, backbone: Backbone, attachment: AdapterAttachment, options: SaveAdaptersOptions = {}): Promise<SavedAdapters> {
+  if (attachment.backbone !== backbone) throw new Error(`saveAdapters ${file}: the attachment belongs to another backbone`);
+  if (!attachment.attached) throw new Error(`saveAdapters ${file}: the ${attachment.kind} attachment is detached`);
+  const named = attachment.namedParameters();
+  const tensors = new Map<string, tf.Tensor>(named.map(([name, parameter]) => [name, parameter.value]));
+  const metadata = {
+    format: ADAPTERS_FILE_FORMAT,
+    format_version: FORMAT_VERSION,
+    adapter: attachment.kind,
+    options: JSON.stringify(attachment.options),
+    backbone: backbone.kind,
+  };
+  await writeSafetensors(file, tensors, { metadata, floatDtype: options.floatDtype === 'F32' ? undefined : options.floatDtype });
+  const { size } = await fs.stat(file);
+  return { file, tensors: named.length, parameters: named.reduce((sum, [, parameter]) => sum + parameter.size, 0), bytes: size };
+}
+
+export interface LoadAdaptersOptions {
+  /** Load into this attachment (its options must match the file's). Default: the backbone's live attachment of the file's method, else a new one. */
+  attachment?: AnyAttachment;
+  /**
+   * For files without this package's metadata (official HarMA exports, hand-made files): the
+   * method and options they were made with. With metadata, they must agree with it.
+   */
+  adapter?: AdapterKind;
+  options?: Omit<HarmaOptions, 'rng'> | Omit<LoraOptions, 'rng'> | Omit<ClipAdapterOptions, 'rng'>;
+}
+
+interface FileDescription {
+  kind: AdapterKind;
+  /** Options as the file (or the caller, for files without metadata) gives them. */
+  options: Record<string, unknown>;
+}
+
+function describeFile(file: string, metadata: Record<string, string>, backbone: Backbone, given: LoadAdaptersOptions): FileDescription {
+  if (metadata.format === undefined) {
+    const kind = given.adapter ?? given.attachment?.kind;
+    if (kind === undefined) {
+      throw new Error(`${file}: no HarMA.js adapter metadata (__metadata__.format); pass { adapter, options } to say what the file holds`);
+    }
+    return { kind, options: (given.options ?? given.attachment?.options ?? {}) as Record<string, unknown> };
+  }
+  if (metadata.format !== ADAPTERS_FILE_FORMAT) {
+    throw new Error(`${file}: __metadata__.format is '${metadata.format}', expected '${ADAPTERS_FILE_FORMAT}'`);
+  }
+  if (metadata.format_version !== FORMAT_VERSION) {
+    throw new Error(`${file}: __metadata__.format_version '${metadata.format_version}' is not supported (this version reads '${FORMAT_VERSION}')`);
+  }
+  const kind = metadata.adapter as AdapterKind;
+  if (!KINDS.includes(kind)) throw new Error(`${file}: __metadata__.adapter '${metadata.adapter}' is not one of ${KINDS.join(', ')}`);
+  if (metadata.backbone !== backbone.kind) {
+    throw new Error(`${file}: __metadata__.backbone is '${metadata.backbone}' but the backbone is '${backbone.kind}'`);
+  }
+  if (given.adapter !== undefined && given.adapter !== kind) throw new Error(`${file}: holds ${kind} adapters, not ${given.adapter}`);
+  let options: unknown;
+  try {
+    options = JSON.parse(metadata.options ?? '');
+  } catch (error) {
+    throw new Error(`${file}: __metadata__.options is not JSON (${(error as Error).message})`);
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new Error(`${file}: __metadata__.options is not a JSON object`);
+  return { kind, options: options as Record<string, unknown> };
+}
+
+function resolveFor(kind: AdapterKind, backbone: Backbone, options: Record<string, unknown>, source: string): unknown {
+  switch (kind) {
+    case 'harma': return resolveHarmaOptions(backbone, options, source);
+    case 'lora': return resolveLoraOptions(backbone, options, source);
+    case 'clip-adapter': return resolveClipAdapterOptions(options, source);
+  }
+}
+
+function attachFor(kind: AdapterKind, backbone: Backbone, options: Record<string, unknown>): AnyAttachment {
+  switch (kind) {
+    case 'harma': return new HarmaAttachment(backbone, options as HarmaOptions);
+    case 'lora': return new LoraAttachment(backbone, options as LoraOptions);
+    case 'clip-adapter': return new ClipAdapterAttachment(backbone, options as ClipAdapterOptions);
+  }
+}
+
+/**
+ * Load an adapters-only file into a backbone: into its attachment of the file's method (whose
+ * options must equal the file's), or attaching one built from the file's options. Names and
+ * shapes must match the attachment's parameters exactly (a `StateDictError` lists what differs,
+ * and nothing is loaded). Returns the attachment.
+ */
+export async function loadAdapters(file: string, backbone: Backbone, given: LoadAdaptersOptions = {}): Promise<AnyAttachment> {
+  const header = await readSafetensorsHeader(file);
+  const description = describeFile(file, header.metadata, backbone, given);
+  const fileOptions = resolveFor(description.kind, backbone, description.options, `${file} options`);
+  if (given.options !== undefined && header.metadata.format !== undefined) {
+    const differences = diffOptions(resolveFor(description.kind, backbone, given.options as Record<string, unknown>, 'loadAdapters options'), fileOptions);
+    if (differences.length > 0) throw new Error(`${file}: the options given differ from the file's — ${differences.join('; ')}`);
+  }
+  const existing = given.attachment ?? (attachmentsOf(backbone).find((a) => a.kind === description.kind) as AnyAttachment | undefined);
+  if (existing !== undefined) {
+    if (existing.backbone !== backbone) throw new Error(`loadAdapters ${file}: the attachment belongs to another backbone`);
+    if (existing.kind !== description.kind) throw new Error(`${file}: holds ${description.kind} adapters but the attachment is ${existing.kind}`);
+    const differences = diffOptions(existing.options, fileOptions);
+    if (differences.length > 0) throw new Error(`${file}: adapter options differ from the attached ${existing.kind} — ${differences.join('; ')}`);
+  }
+  const attachment = existing ?? attachFor(description.kind, backbone, description.options);
+  const { tensors } = await loadSafetensors(file);
+  try {
+    assignByName(attachment, tensors, file);
+  } catch (error) {
+    if (existing === undefined) attachment.detach();
+    throw error;
+  } finally {
+    for (const tensor of tensors.values()) tensor.dispose();
+  }
+  return attachment;
+}
+
+/** Assign every parameter of the attachment from `tensors` (any of a shared parameter's names), all or nothing. */
+function assignByName(attachment: AdapterAttachment, tensors: Map<string, tf.Tensor>, source: string): void {
+  const byName = new Map(attachment.namedParameters({ duplicates: true }));
+  const namesOf = new Map<Parameter, string[]>();
+  for (const [name, parameter] of byName) namesOf.set(parameter, [...(namesOf.get(parameter) ?? []), name]);
+  const unexpected = [...tensors.keys()].filter((name) => !byName.has(name));
+  const missing: string[] = [];
+  const mismatched: Array<{ name: string; expected: number[]; actual: number[] }> = [];
+  const plan: Array<[Parameter, tf.Tensor, string]> = [];
+  for (const [parameter, names] of namesOf) {
+    const name = names.find((candidate) => tensors.has(candidate));
+    if (name === undefined) {
+      missing.push(names[0] as string);
+      continue;
+    }
+    const tensor = tensors.get(name) as tf.Tensor;
+    if (tensor.shape.join(',') !== parameter.shape.join(',')) mismatched.push({ name, expected: parameter.shape, actual: tensor.shape });
+    else plan.push([parameter, tensor, name]);
+  }
+  if (missing.length > 0 || unexpected.length > 0 || mismatched.length > 0) {
+    throw new StateDictError({ missing, unexpected, mismatched, loaded: [] }, source);
+  }
+  for (const [parameter, tensor] of plan) parameter.assign(tensor);
+}

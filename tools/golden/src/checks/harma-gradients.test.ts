@@ -1,0 +1,28 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '@harma/core';
+import { expectAllClose, fixturePath } from '@harma/core/testing';
+import { toleranceFor } from '../compare';
+import { harmaGradientsComputer } from './harma-gradients';
+import { readModelFixture } from './model-fixture';
+
+describe('HarMA losses and gradients against the golden model fixtures', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it.each(['tiny-gelu', 'tiny-quickgelu'])('reproduces the losses and d loss_total / d every trainable parameter of %s', async (name) => {
+    const fixture = await readModelFixture(fixturePath('golden', name));
+    const computed = await harmaGradientsComputer.compute(fixture);
+    // The gradients cover exactly the parameters the reference trains.
+    const trainable = (fixture.config.trainable as string[]).map((parameter) => `grad.${parameter}`).sort();
+    expect([...computed.keys()].filter((output) => output.startsWith('grad.')).sort()).toEqual(trainable);
+    for (const [output, expected] of fixture.outputs) {
+      if (!output.startsWith('grad.') && !output.startsWith('loss_')) continue;
+      const actual = computed.get(output);
+      expect(actual, output).toBeDefined();
+      expectAllClose(actual as tf.Tensor, expected, toleranceFor(output), `${name} ${output}`);
+    }
+    tf.dispose([...computed.values(), ...fixture.inputs.values(), ...fixture.outputs.values()]);
+  });
+});

@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { valueAndGradients } from '@harma/core';
+import { freezeForHarma } from '@harma/adapters';
+import { harmaObjective } from '@harma/losses';
+import { buildHarmaClip } from './harma-forward';
+import type { ModelComputer, ModelFixture } from './model-fixture';
+
+function lossSetting(config: Record<string, unknown>, field: 'margin' | 'gamma'): number {
+  const loss = config.loss as Record<string, unknown> | undefined;
+  const value = loss?.[field];
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`config.json: loss.${field} must be a number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function input(fixture: ModelFixture, name: string): tf.Tensor {
+  const tensor = fixture.inputs.get(name);
+  if (!tensor) throw new Error(`${fixture.dir}: inputs.safetensors has no '${name}'`);
+  return tensor;
+}
+
+/**
+ * The losses of the fixture batch through the adapted model (`loss_contrastive`,
+ * `loss_triplet_weighted`, `loss_total`) and `grad.<name>` = d loss_total / d parameter for every
+ * parameter the paper trains (frozen as `freezeForHarma` does).
+ */
+export const harmaGradientsComputer: ModelComputer = {
+  label: 'HarMA losses and gradients',
+  async compute(fixture) {
+    const model = await buildHarmaClip(fixture);
+    try {
+      freezeForHarma(model);
+      const temperature = model.module.parameter('temp');
+      const images = input(fixture, 'images');
+      const ids = input(fixture, 'text');
+      const imageIds = input(fixture, 'idx');
+      const options = { margin: lossSetting(fixture.config, 'margin'), gamma: lossSetting(fixture.config, 'gamma') };
+      const terms: tf.Tensor[] = [];
+      const { value, gradients } = valueAndGradients(() => {
+        const objective = harmaObjective(model.encodeImage(images), model.encodeText(ids), { temperature: temperature.value, imageIds, ...options });
+        terms.push(tf.keep(objective.contrastive), tf.keep(objective.triplet));
+        return objective.total;
+      }, model.module.trainableParameters());
+      const [contrastive, triplet] = terms as [tf.Tensor, tf.Tensor];
+      const out = new Map<string, tf.Tensor>([
+        ['loss_contrastive', tf.reshape(contrastive, [1])],
+        ['loss_triplet_weighted', tf.reshape(triplet, [1])],
+        ['loss_total', tf.reshape(value, [1])],
+      ]);
+      tf.dispose([contrastive, triplet, value]);
+      for (const [name, gradient] of gradients) out.set(`grad.${name}`, gradient);
+      return out;
+    } finally {
+      model.dispose();
+    }
+  },
+};
