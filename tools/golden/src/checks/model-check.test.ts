@@ -20,6 +20,15 @@ const PLAIN_OUTPUTS = [
   'plain.text_tokens_block1',
 ];
 
+/** Every output of the fixture computed and within tolerance: nothing left uncomputed. */
+function expectAllOk(lines: CheckLine[], label: string): void {
+  expect(lines.filter((line) => line.status !== 'ok').map((line) => `${line.name}: ${line.status} ${line.note ?? ''}`), label).toEqual([]);
+  const names = lines.map((line) => line.name);
+  for (const prefix of ['plain.', 'image_tokens_block', 'text_tokens_block', 'loss_', 'grad.', 'after.', 'train.loss_total']) {
+    expect(names.some((name) => name.startsWith(prefix)), `${label}: ${prefix}* checked`).toBe(true);
+  }
+}
+
 function expectPlainOk(lines: CheckLine[], label: string): void {
   const off = lines.filter((line) => line.status === 'off');
   expect(off, `${label}: lines off tolerance`).toEqual([]);
@@ -43,14 +52,18 @@ afterAll(async () => {
 });
 
 describe('the golden model check (every computer) on the model fixtures', () => {
-  it.each(['tiny-gelu', 'tiny-quickgelu'])('%s: no line off, every plain.* line ok', async (name) => {
-    expectPlainOk(await checkModelFixture(fixturePath('golden', name)), name);
+  it.each(['tiny-gelu', 'tiny-quickgelu'])('%s: every output computed and within tolerance', async (name) => {
+    const lines = await checkModelFixture(fixturePath('golden', name));
+    expectPlainOk(lines, name);
+    expectAllOk(lines, name);
   });
 
   it.each([['weights.pt'], ['harma_checkpoint.pth'], ['weights.hf.safetensors', 'adapters.safetensors']])(
-    'tiny-gelu with --weights %s: no line off, every plain.* line ok',
+    'tiny-gelu with --weights %s: every output computed and within tolerance',
     async (...files) => {
-      expectPlainOk(await checkModelFixture(fixturePath('golden', 'tiny-gelu'), files), files.join(','));
+      const lines = await checkModelFixture(fixturePath('golden', 'tiny-gelu'), files);
+      expectPlainOk(lines, files.join(','));
+      expectAllOk(lines, files.join(','));
     },
   );
 
