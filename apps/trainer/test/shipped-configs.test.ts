@@ -1,0 +1,30 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadModelConfig } from '@harma/backbones';
+import { loadTrainConfig } from '../src/config/load-config';
+
+const configs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../configs');
+
+describe("the shipped configs mirror the paper's four runs", () => {
+  it.each([
+    ['rsitmd-clip-vitb32.yaml', 4e-4, 50, 'ViT-B-32.pt', 'rsitmd'],
+    ['rsicd-clip-vitb32.yaml', 4e-4, 50, 'ViT-B-32.pt', 'rsicd'],
+    ['rsitmd-georsclip.yaml', 4e-6, 80, 'RS5M_ViT-B-32_RET-2.pt', 'rsitmd'],
+    ['rsicd-georsclip.yaml', 4e-6, 80, 'RS5M_ViT-B-32_RET-2.pt', 'rsicd'],
+  ])('%s', async (file, lr, epochs, weights, dataset) => {
+    const config = await loadTrainConfig(path.join(configs, file));
+    expect(config.training).toMatchObject({
+      lr, epochs, batchSize: 214, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.04, warmupFraction: 0.1, temperature: 0.07, trainable: 'adapters',
+      loss: { contrastive: 1, triplet: 1, uniformity: 0, margin: 0.2, gamma: 2 },
+    });
+    expect(config.data.maxWords).toBe(30);
+    expect(config.data.augment).toBe('paper');
+    expect(config.adapter).toMatchObject({ type: 'harma', harma: { bottleneck: 128, heads: 8, share: 'text' } });
+    expect(path.basename(config.backbone.weights[0]!)).toBe(weights);
+    expect(path.basename(config.data.train[0]!)).toBe(`${dataset}_train.json`);
+    expect(path.basename(config.data.val)).toBe(`${dataset}_val.json`);
+    // OpenAI and GeoRSCLIP weights use QuickGELU.
+    expect(loadModelConfig(config.backbone.config).activation).toBe('quick_gelu');
+  });
+});
