@@ -1,0 +1,13 @@
+import type { KernelConverter } from '../kernel-context';
+import { elementwiseConverters } from './elementwise';
+import { matMulConverters } from './matmul';
+import { reductionConverters } from './reductions';
+import { shapeConverters } from './shape-ops';
+
+/** Every tfjs kernel the exporter can express in ONNX, by kernel name. */
+export const KERNEL_CONVERTERS: Readonly<Record<string, KernelConverter>> = {
+  ...elementwiseConverters,
+  ...matMulConverters,
+  ...reductionConverters,
+  ...shapeConverters,
+};

@@ -1,0 +1,177 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic, type Backbone, type TowerName } from '@harma/core';
+import type { DynamicConstantRecipe } from '../convert/dynamic-constants';
+import { DEFAULT_FUSIONS } from '../convert/fusions';
+import { traceToGraph } from '../convert/trace-to-graph';
+import { encodeOnnxModel, type OnnxModel } from '../onnx/onnx-model';
+import { quantizeModelInt8, type QuantizeOptions, type QuantizeReport } from '../quantize/quantize-int8';
+import { INFERENCE_VERSION } from '../version';
+import { EXPORT_FILES, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, parseExportConfig, type ExportConfig } from './export-config';
+import { traceTower, vocabularySizeOf } from './tower-trace';
+
+/** ONNX operator set of exported graphs (20: `Gelu`; ≥ 17: `LayerNormalization`) and the IR version it needs. */
+export const EXPORT_OPSET = 20;
+const IR_VERSION = 9;
+
+/** Names of each tower's graph input and output. */
+export const TOWER_IO = {
+  vision: { input: 'pixel_values', output: 'image_embeds', inputType: 'float32' },
+  text: { input: 'input_ids', output: 'text_embeds', inputType: 'int64' },
+} as const;
+
+export interface BuildTowerOptions {
+  /** Rewrite traced patterns into fused operators (LayerNormalization, Gelu, QuickGelu). Default: true. */
+  fuse?: boolean;
+  /** Batch sizes of the two traces. Default: [2, 3]. */
+  traceBatchSizes?: [number, number];
+  /** Recipes for tensors the forward builds on the host from input values. Default: `DEFAULT_RECIPES`. */
+  recipes?: readonly DynamicConstantRecipe[];
+}
+
+/**
+ * The ONNX model of one tower of `backbone` with everything attached to it (adapters included),
+ * traced on the active tfjs backend: input `pixel_values` [batch, 3, size, size] float32 or
+ * `input_ids` [batch, context] int64, output the L2-normalised embeddings [batch, embedDim].
+ */
+export function buildTowerModel(backbone: Backbone, tower: TowerName, options: BuildTowerOptions = {}): OnnxModel {
+  const io = TOWER_IO[tower];
+  const trace = traceTower(backbone, tower, { batchSizes: options.traceBatchSizes });
+  const graph = traceToGraph(trace, {
+    name: `${backbone.kind}_${tower}`,
+    inputs: [{ name: io.input, dtype: io.inputType }],
+    output: io.output,
+    recipes: options.recipes,
+    rewrites: options.fuse === false ? [] : DEFAULT_FUSIONS,
+    docString: `${tower} tower of a ${backbone.kind} backbone with its attachments; output L2-normalised`,
+  });
+  return {
+    irVersion: IR_VERSION,
+    opsetImport: [
+      { domain: '', version: EXPORT_OPSET },
+      { domain: 'com.microsoft', version: 1 },
+    ],
+    producerName: '@harma/inference',
+    producerVersion: INFERENCE_VERSION,
+    graph,
+  };
+}
+
+export interface ExportOnnxOptions extends BuildTowerOptions {
+  /** Also write int8 weight-quantised graphs (`*_quantized.onnx`), with these options. Default: true. */
+  quantize?: boolean | QuantizeOptions;
+  /** Vocabulary file name recorded in config.json (users bring it with the weights). */
+  vocabulary?: string;
+  /** The backbone's description recorded in config.json. Default: its `config` property when it has one. */
+  model?: unknown;
+  /** Free-form JSON recorded in config.json (adapter options, checkpoint names). */
+  metadata?: Record<string, unknown>;
+}
+
+export interface TowerExport {
+  file: string;
+  quantizedFile?: string;
+  bytes: number;
+  quantizedBytes?: number;
+  nodes: number;
+  initializers: number;
+  /** Node count by operator type. */
+  operators: Record<string, number>;
+  quantization?: QuantizeReport;
+}
+
+export interface OnnxExport {
+  dir: string;
+  config: ExportConfig;
+  vision: TowerExport;
+  text: TowerExport;
+}
+
+function operatorCounts(model: OnnxModel): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const node of model.graph.node) {
+    const key = node.domain ? `${node.domain}.${node.opType}` : node.opType;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function writeTower(dir: string, tower: TowerName, model: OnnxModel, quantize: ExportOnnxOptions['quantize']): Promise<TowerExport> {
+  const file = tower === 'vision' ? EXPORT_FILES.vision : EXPORT_FILES.text;
+  const bytes = encodeOnnxModel(model);
+  await writeFileAtomic(path.join(dir, file), bytes);
+  const out: TowerExport = {
+    file,
+    bytes: bytes.byteLength,
+    nodes: model.graph.node.length,
+    initializers: model.graph.initializer.length,
+    operators: operatorCounts(model),
+  };
+  if (quantize !== false) {
+    const quantizedFile = tower === 'vision' ? EXPORT_FILES.visionQuantized : EXPORT_FILES.textQuantized;
+    const { model: quantized, report } = quantizeModelInt8(model, quantize === true || quantize === undefined ? {} : quantize);
+    const quantizedBytes = encodeOnnxModel(quantized);
+    await writeFileAtomic(path.join(dir, quantizedFile), quantizedBytes);
+    Object.assign(out, { quantizedFile, quantizedBytes: quantizedBytes.byteLength, quantization: report });
+  }
+  return out;
+}
+
+/**
+ * Export both towers of an adapted backbone to `dir`: `vision_model.onnx`, `text_model.onnx`
+ * (and their `*_quantized.onnx` int8 variants unless `quantize: false`) and `config.json` with the
+ * model, preprocessing and tokenizer settings. The graphs are traced from the tfjs computation on
+ * the active backend, so whatever is attached to the backbone is baked in. Check the result with
+ * `verifyExport`.
+ */
+export async function exportOnnx(backbone: Backbone, dir: string, options: ExportOnnxOptions = {}): Promise<OnnxExport> {
+  await mkdir(dir, { recursive: true });
+  const towers = {} as Record<TowerName, TowerExport>;
+  for (const tower of ['vision', 'text'] as const) {
+    // One tower at a time: a ViT-B/32 graph holds its weights twice while it is serialised.
+    const model = buildTowerModel(backbone, tower, options);
+    towers[tower] = await writeTower(dir, tower, model, options.quantize);
+  }
+  const size = backbone.preprocess.size;
+  const ownConfig = (backbone as unknown as { config?: unknown }).config;
+  const config = parseExportConfig({
+    format: EXPORT_FORMAT,
+    formatVersion: EXPORT_FORMAT_VERSION,
+    producer: { name: '@harma/inference', version: INFERENCE_VERSION },
+    opset: EXPORT_OPSET,
+    backbone: {
+      kind: backbone.kind,
+      specificationVersion: backbone.specificationVersion,
+      model: options.model ?? ownConfig,
+      parameters: backbone.module.countParameters().total,
+    },
+    embedDim: backbone.embedDim,
+    normalized: true,
+    preprocess: backbone.preprocess,
+    tokenizer: {
+      contextLength: backbone.contextLength,
+      padId: 0,
+      vocabulary: options.vocabulary,
+      vocabularySize: vocabularySizeOf(backbone),
+    },
+    vision: {
+      file: towers.vision.file,
+      quantized: towers.vision.quantizedFile,
+      input: TOWER_IO.vision.input,
+      output: TOWER_IO.vision.output,
+      inputShape: ['batch_size', 3, size, size],
+      inputType: TOWER_IO.vision.inputType,
+    },
+    text: {
+      file: towers.text.file,
+      quantized: towers.text.quantizedFile,
+      input: TOWER_IO.text.input,
+      output: TOWER_IO.text.output,
+      inputShape: ['batch_size', backbone.contextLength],
+      inputType: TOWER_IO.text.inputType,
+    },
+    metadata: options.metadata,
+  });
+  await writeFileAtomic(path.join(dir, EXPORT_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  return { dir, config, vision: towers.vision, text: towers.text };
+}

@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { SeededRandom, normalTensor, type Backbone, type TowerName } from '@harma/core';
+import { traceKernels } from '../trace/kernel-trace';
+import { unifyTraces, type SymbolicTrace } from '../trace/symbolic-trace';
+
+/**
+ * Token ids a text tower accepts: each row a start id (vocabulary − 2), random ids, an end id
+ * (vocabulary − 1, the row's largest) and zero padding, of varied lengths, as a tokenizer makes.
+ */
+export function sampleTokenIds(batch: number, contextLength: number, vocabularySize: number, rng: SeededRandom): Int32Array {
+  if (vocabularySize < 4) throw new Error(`sample ids: a vocabulary of ${vocabularySize} ids is too small`);
+  const ids = new Int32Array(batch * contextLength);
+  for (let row = 0; row < batch; row++) {
+    const length = 2 + rng.int(Math.max(1, contextLength - 1));
+    const offset = row * contextLength;
+    ids[offset] = vocabularySize - 2;
+    for (let position = 1; position < length - 1; position++) ids[offset + position] = 1 + rng.int(vocabularySize - 3);
+    ids[offset + Math.min(length, contextLength) - 1] = vocabularySize - 1;
+  }
+  return ids;
+}
+
+/** Largest token id + 1 the backbone accepts, read from its token embedding when it has one. */
+export function vocabularySizeOf(backbone: Backbone): number {
+  const table = backbone.module.namedParameters().find(([name, parameter]) => /(^|\.)token_embedding\.weight$/.test(name) && parameter.shape.length === 2);
+  if (table) return table[1].shape[0] as number;
+  // Without a recognisable table, ids below 256 are valid for any byte-level vocabulary.
+  return 256;
+}
+
+/** A sample input batch of a tower: normalised-looking pixels, or token ids. */
+export function sampleTowerInput(backbone: Backbone, tower: TowerName, batch: number, rng: SeededRandom): tf.Tensor {
+  if (tower === 'vision') {
+    const size = backbone.preprocess.size;
+    return normalTensor([batch, 3, size, size], rng);
+  }
+  const ids = sampleTokenIds(batch, backbone.contextLength, vocabularySizeOf(backbone), rng);
+  return tf.tensor2d(ids, [batch, backbone.contextLength], 'int32');
+}
+
+/** The tower's forward: pixels → image features, ids → text features (L2-normalised). */
+export function towerFunction(backbone: Backbone, tower: TowerName): (inputs: tf.Tensor[]) => tf.Tensor {
+  return ([input]) => (tower === 'vision' ? backbone.encodeImage(input as tf.Tensor) : backbone.encodeText(input as tf.Tensor));
+}
+
+/**
+ * Trace one tower's forward at two batch sizes on the active tfjs backend and merge the traces.
+ * Parameters are recognised by the variables of `backbone.module`.
+ */
+export function traceTower(backbone: Backbone, tower: TowerName, options: { batchSizes?: [number, number]; seed?: string } = {}): SymbolicTrace {
+  const batchSizes = options.batchSizes ?? [2, 3];
+  if (batchSizes[0] === batchSizes[1] || batchSizes.some((b) => !Number.isInteger(b) || b < 2)) {
+    throw new Error(`trace: batch sizes [${batchSizes}] must be two different integers ≥ 2`);
+  }
+  const parameters = new Map(backbone.module.namedParameters().map(([name, parameter]) => [parameter.variable.id, name]));
+  const rng = new SeededRandom(options.seed ?? `export-${tower}`);
+  const traces = batchSizes.map((batch) => {
+    const input = sampleTowerInput(backbone, tower, batch, rng);
+    try {
+      const { trace, output } = traceKernels(towerFunction(backbone, tower), [input], parameters);
+      output.dispose();
+      return trace;
+    } finally {
+      input.dispose();
+    }
+  });
+  return unifyTraces(traces[0] as SymbolicTrace['traces'][0], traces[1] as SymbolicTrace['traces'][1], batchSizes);
+}
