@@ -6,6 +6,8 @@ import { loadTrainConfig } from './config/load-config';
 import { infoCommand } from './commands/info';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
+import { exportCommand } from './commands/export';
+import { serveCommand, serveUntilSignal } from '@harma/server';
 import { runTraining } from './train/run-training';
 import { demoCommand } from './commands/demo';
 import { DEMO_PRESET, DEMO_TEST_PRESET } from './demo/demo-preset';
@@ -51,21 +53,49 @@ program
 
 program
   .command('eval')
-  .description('zero-shot and adapted recall on a split')
+  .description('zero-shot and adapted recall on a split (tfjs, or ONNX Runtime with --model / --engine ort)')
   .requiredOption('-c, --config <file>', 'YAML config (model and data)')
   .option('--set <key=value>', 'override a config value (repeatable)', collect, [])
   .option('--adapters <file>', 'adapters file written by harma train (best.safetensors)')
+  .option('--model <dir>', 'a folder written by harma export: evaluated as the adapted model on ONNX Runtime')
+  .addOption(new Option('--engine <engine>', 'tfjs or ort (ort exports on the fly without --model)').choices(['tfjs', 'ort']))
   .addOption(new Option('--split <split>', 'which split').choices(['val', 'test', 'both']).default('test'))
   .option('--no-zero-shot', 'skip the plain backbone')
   .option('--json', 'print JSON instead of a table')
-  .action(async (options: { config: string; set: string[]; adapters?: string; split: 'val' | 'test' | 'both'; zeroShot: boolean; json?: boolean }) => {
+  .action(async (options: { config: string; set: string[]; adapters?: string; model?: string; engine?: 'tfjs' | 'ort'; split: 'val' | 'test' | 'both'; zeroShot: boolean; json?: boolean }) => {
     const config = await loadTrainConfig(options.config, options.set);
     await initBackend();
-    const rows = await evaluateCommand(config, { adapters: options.adapters, split: options.split, zeroShot: options.zeroShot });
+    const rows = await evaluateCommand(config, { adapters: options.adapters, model: options.model, engine: options.engine, split: options.split, zeroShot: options.zeroShot });
     if (options.json) {
-      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ model: r.model, split: r.split, ...r.evaluation.metrics, diagnostics: r.evaluation.diagnostics })), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(rows.map((r) => ({ model: r.model, engine: r.engine, split: r.split, ...r.evaluation.metrics, diagnostics: r.evaluation.diagnostics })), null, 2)}\n`);
     } else process.stdout.write(`${formatEvaluationRows(rows)}\n`);
   });
+
+program
+  .command('export')
+  .description('write the adapted model as ONNX (vision_model.onnx, text_model.onnx, config.json, vocabulary) for serving')
+  .requiredOption('-c, --config <file>', 'YAML config (backbone, weights, vocabulary, adapter options)')
+  .option('--set <key=value>', 'override a config value (repeatable)', collect, [])
+  .option('--adapters <file>', 'adapters file written by harma train; without it the plain backbone is exported')
+  .requiredOption('--out <dir>', 'output folder')
+  .option('--no-quantize', 'skip the int8 variants')
+  .option('--no-verify', 'skip the onnxruntime-node parity check')
+  .action(async (options: { config: string; set: string[]; adapters?: string; out: string; quantize: boolean; verify: boolean }) => {
+    const config = await loadTrainConfig(options.config, options.set);
+    await initBackend();
+    const result = await exportCommand(config, { adapters: options.adapters, out: options.out, quantize: options.quantize, verify: options.verify });
+    const { vision, text } = result.export;
+    process.stdout.write(
+      `exported to ${options.out}: vision_model.onnx ${(vision.bytes / 1e6).toFixed(1)} MB, text_model.onnx ${(text.bytes / 1e6).toFixed(1)} MB` +
+        `${result.maxDifference !== undefined ? `; max |ORT − tfjs| ${result.maxDifference.toExponential(2)}` : ''}\n`,
+    );
+  });
+
+program.addCommand(
+  serveCommand('serve', async (options) => {
+    await serveUntilSignal(options);
+  }).description('serve text-to-image and image-to-text search over a gallery folder (HTTP API + web page)'),
+);
 
 program
   .command('info')

@@ -18,4 +18,7 @@ export type { EvaluateSplitOptions, SplitEvaluation } from './evaluate/evaluate-
 export type { EmbeddingEncoder } from './evaluate/encoder';
 export { backboneEncoder } from './evaluate/tfjs-backbone-encoder';
 export { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
+export type { EvaluateOptions, EvaluationRow } from './commands/evaluate';
+export { exportCommand } from './commands/export';
+export type { ExportOptions, ExportResult } from './commands/export';
 export { renderHtmlReport } from './report/html-report';

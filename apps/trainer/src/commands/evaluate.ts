@@ -1,60 +1,118 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ImagePreprocessSpec, TextTokenizer } from '@harma/core';
+import { ClipTokenizer } from '@harma/backbones';
 import { readEvalAnnotations } from '@harma/data';
+import { createOrtEncoder, createTfjsEncoder, readExportConfig, type Encoder } from '@harma/inference';
 import { formatMetricsTable, type MetricsRow } from '@harma/metrics';
 import type { TrainConfig } from '../config/train-config';
 import { buildTrainingModel } from '../model/build-model';
 import { evaluateSplit, type SplitEvaluation } from '../evaluate/evaluate-split';
-import { backboneEncoder } from '../evaluate/tfjs-backbone-encoder';
+import { exportCommand } from './export';
 
 export interface EvaluateOptions {
-  /** Adapters file to evaluate (written by `harma train`); without it only zero-shot is evaluated. */
+  /** Adapters file to evaluate (written by `harma train`). */
   adapters?: string;
+  /** An exported model folder (`harma export`) to evaluate as the adapted model, on ONNX Runtime. */
+  model?: string;
   /** Which split(s). Default: test. */
   split?: 'val' | 'test' | 'both';
   /** Evaluate the plain backbone too. Default: true. */
   zeroShot?: boolean;
+  /**
+   * `tfjs`: the training-time model; `ort`: an ONNX export in onnxruntime-node (made on the fly
+   * into a temporary folder when `model` is not given). Default: `ort` when `model` is given,
+   * else `tfjs`.
+   */
+  engine?: 'tfjs' | 'ort';
 }
 
 export interface EvaluationRow {
   model: 'zero-shot' | 'adapted';
+  engine: 'tfjs' | 'ort';
   split: 'val' | 'test';
   evaluation: SplitEvaluation;
 }
 
-/** Zero-shot and adapted recall of a config's model on its splits. */
+interface PreparedEncoder {
+  encoder: Encoder;
+  tokenizer: TextTokenizer;
+  preprocess: Pick<ImagePreprocessSpec, 'size' | 'mean' | 'std'>;
+  dispose(): Promise<void>;
+}
+
+async function ortEncoder(dir: string, vocabulary: string, cleanup?: () => Promise<void>): Promise<PreparedEncoder> {
+  const exported = await readExportConfig(dir);
+  const encoder = await createOrtEncoder(dir);
+  const tokenizer = await ClipTokenizer.load(vocabulary, { contextLength: exported.tokenizer.contextLength });
+  return {
+    encoder,
+    tokenizer,
+    preprocess: exported.preprocess,
+    dispose: async () => {
+      await encoder.dispose();
+      await cleanup?.();
+    },
+  };
+}
+
+async function prepare(config: TrainConfig, variant: 'zero-shot' | 'adapted', engine: 'tfjs' | 'ort', options: EvaluateOptions): Promise<PreparedEncoder> {
+  if (variant === 'adapted' && options.model) return ortEncoder(options.model, config.backbone.vocabulary);
+  const adapters = variant === 'adapted' ? options.adapters : undefined;
+  if (engine === 'ort') {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'harma-eval-export-'));
+    await exportCommand(config, { adapters, out: dir, quantize: false, verify: false });
+    return ortEncoder(dir, config.backbone.vocabulary, () => rm(dir, { recursive: true, force: true }));
+  }
+  const model = await buildTrainingModel(config, adapters ? { adapters } : { adapterType: 'none' });
+  return {
+    encoder: createTfjsEncoder(model.backbone, { ownsBackbone: false }),
+    tokenizer: model.tokenizer,
+    preprocess: model.backbone.preprocess,
+    dispose: async () => model.dispose(),
+  };
+}
+
+/** Zero-shot and adapted recall of a config's model on its splits, on tfjs or ONNX Runtime. */
 export async function evaluateCommand(config: TrainConfig, options: EvaluateOptions = {}): Promise<EvaluationRow[]> {
   const splits: Array<'val' | 'test'> = options.split === 'both' ? ['val', 'test'] : [options.split ?? 'test'];
+  const engine = options.engine ?? (options.model ? 'ort' : 'tfjs');
   const variants: Array<'zero-shot' | 'adapted'> = [];
   if (options.zeroShot ?? true) variants.push('zero-shot');
-  if (options.adapters !== undefined) variants.push('adapted');
-  if (variants.length === 0) throw new Error('nothing to evaluate: give --adapters or keep the zero-shot evaluation');
+  if (options.adapters !== undefined || options.model !== undefined) variants.push('adapted');
+  if (variants.length === 0) throw new Error('nothing to evaluate: give --adapters or --model, or keep the zero-shot evaluation');
   const rows: EvaluationRow[] = [];
   for (const variant of variants) {
-    const model = await buildTrainingModel(config, variant === 'zero-shot' ? { adapterType: 'none' } : { adapters: options.adapters });
+    const prepared = await prepare(config, variant, engine, options);
     try {
       for (const split of splits) {
         const annotations = await readEvalAnnotations(split === 'val' ? config.data.val : config.data.test, { maxWords: config.data.maxWords });
-        const { size, mean, std } = model.backbone.preprocess;
-        const evaluation = await evaluateSplit(backboneEncoder(model.backbone), annotations, {
+        const evaluation = await evaluateSplit(prepared.encoder, annotations, {
           imageRoot: config.data.images,
-          tokenizer: model.tokenizer,
-          imageSize: size,
-          mean,
-          std,
+          tokenizer: prepared.tokenizer,
+          imageSize: prepared.preprocess.size,
+          mean: prepared.preprocess.mean,
+          std: prepared.preprocess.std,
           batchSize: config.evaluation.batchSize,
           workers: Math.min(1, config.data.workers),
           onMissingImage: config.data.missingImages,
         });
-        rows.push({ model: variant, split, evaluation });
+        rows.push({ model: variant, engine, split, evaluation });
       }
     } finally {
-      model.dispose();
+      await prepared.dispose();
     }
   }
   return rows;
 }
 
 export function formatEvaluationRows(rows: readonly EvaluationRow[]): string {
-  const table: MetricsRow[] = rows.map((row) => ({ name: `${row.model} (${row.split})`, metrics: row.evaluation.metrics }));
-  const gaps = rows.map((row) => `${row.model} (${row.split}): modality gap ${row.evaluation.diagnostics.modalityGap.toFixed(3)}, alignment ${row.evaluation.diagnostics.alignment.toFixed(3)}`);
-  return `${formatMetricsTable(table)}\n${gaps.join('\n')}`;
+  const table: MetricsRow[] = rows.map((row) => ({ name: `${row.model} (${row.split}, ${row.engine})`, metrics: row.evaluation.metrics }));
+  const notes = rows.map(
+    (row) =>
+      `${row.model} (${row.split}): modality gap ${row.evaluation.diagnostics.modalityGap.toFixed(3)}, alignment ${row.evaluation.diagnostics.alignment.toFixed(3)}, ` +
+      `${row.evaluation.images} images / ${row.evaluation.captions} captions in ${row.evaluation.seconds.toFixed(1)} s`,
+  );
+  return `${formatMetricsTable(table)}\n${notes.join('\n')}`;
 }

@@ -7,6 +7,7 @@ import { formatMetricsTable, type RetrievalMetrics } from '@harma/metrics';
 import { parseTrainConfig } from '../config/load-config';
 import type { TrainConfig, TrainConfigInput } from '../config/train-config';
 import { evaluateCommand } from '../commands/evaluate';
+import { exportCommand } from '../commands/export';
 import { runTraining, RUN_FILES } from '../train/run-training';
 import { DEMO_PRESET, type DemoPreset } from './demo-preset';
 
@@ -33,7 +34,9 @@ export interface DemoSummary {
   /** How the source-pretrained model does on its own style, for reference. */
   pretrainedOnSource: RetrievalMetrics | undefined;
   preset: DemoPreset;
-  files: { pretrained: string; harmaAdapters: string; vocabulary: string; modelConfig: string };
+  files: { pretrained: string; harmaAdapters: string; vocabulary: string; modelConfig: string; model: string };
+  /** Serves the HarMA model over the target test images: search them from a browser. */
+  serveCommand: string;
 }
 
 async function ensureDataset(dir: string, style: 'source' | 'target', preset: DemoPreset, reuse: boolean): Promise<void> {
@@ -110,13 +113,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   if (!zeroShot) throw new Error('zero-shot evaluation returned nothing');
   const zeroSeconds = (performance.now() - zeroStarted) / 1000;
 
-  const adapt = async (name: 'harma' | 'clip-adapter'): Promise<{ metrics: RetrievalMetrics; trainable: number; total: number; seconds: number; adapters: string }> => {
+  const adaptConfig = (name: 'harma' | 'clip-adapter'): TrainConfig => {
     const settings = name === 'harma' ? preset.harma : preset.clipAdapter;
-    const runConfig = config({
+    return config({
       ...base(name, target, [pretrained]),
       adapter: { type: name, harma: { bottleneck: preset.harma.bottleneck, heads: preset.harma.heads, shareHeads: preset.harma.heads, share: 'text' } },
       training: { epochs: settings.epochs, batchSize: settings.batchSize, lr: settings.lr, weightDecay: 0.04, trainable: 'adapters' },
     });
+  };
+  const adapt = async (name: 'harma' | 'clip-adapter'): Promise<{ metrics: RetrievalMetrics; trainable: number; total: number; seconds: number; adapters: string }> => {
+    const runConfig = adaptConfig(name);
     await fresh(runConfig.output);
     logger.info(`adapting to the target style with ${name}`);
     const result = await runTraining(runConfig, { progress: options.progress });
@@ -125,6 +131,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   };
   const harma = await adapt('harma');
   const clipAdapter = await adapt('clip-adapter');
+
+  // The HarMA model as ONNX, for `harma serve` (checked against the tfjs model in onnxruntime-node).
+  const modelDir = path.join(output, 'model');
+  await fs.rm(modelDir, { recursive: true, force: true });
+  await exportCommand(adaptConfig('harma'), { adapters: harma.adapters, out: modelDir, quantize: false, verify: true });
+  const relative = (p: string): string => path.relative(process.cwd(), p) || '.';
+  const serve = `npm run harma -- serve --model ${relative(modelDir)} --gallery ${relative(path.join(target.imageRoot, 'test'))} --captions ${relative(target.test)}`;
 
   const zeroShotCounts = { trainable: 0, total: harma.total - harma.trainable };
   const summary: DemoSummary = {
@@ -136,7 +149,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     },
     pretrainedOnSource: pretrain.test?.metrics,
     preset,
-    files: { pretrained, harmaAdapters: harma.adapters, vocabulary: vocabularyFile, modelConfig: modelConfigFile },
+    files: { pretrained, harmaAdapters: harma.adapters, vocabulary: vocabularyFile, modelConfig: modelConfigFile, model: modelDir },
+    serveCommand: serve,
   };
   await writeFileAtomic(path.join(output, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
@@ -155,5 +169,9 @@ export function formatDemoSummary(summary: DemoSummary): string {
   const joined = lines.map((line, i) => `${line}  ${(extra[i] as string).padStart(width)}`).join('\n');
   const gain = summary.methods.harma.r_mean - summary.methods['zero-shot'].r_mean;
   const source = summary.pretrainedOnSource ? `\npretrained model on its own (source) style: r_mean ${summary.pretrainedOnSource.r_mean.toFixed(2)}` : '';
-  return `${joined}\nHarMA gains ${gain.toFixed(2)} points of r_mean over zero-shot; wall time ${summary.seconds.toFixed(0)} s${source}`;
+  return (
+    `${joined}\nHarMA gains ${gain.toFixed(2)} points of r_mean over zero-shot; wall time ${summary.seconds.toFixed(0)} s${source}\n` +
+    `summary: ${path.join(path.relative(process.cwd(), path.dirname(summary.files.model)) || '.', 'summary.json')}\n` +
+    `search the target test images with the HarMA model:\n  ${summary.serveCommand}`
+  );
 }

@@ -54,6 +54,10 @@ export function traceTower(backbone: Backbone, tower: TowerName, options: { batc
   }
   const parameters = new Map(backbone.module.namedParameters().map(([name, parameter]) => [parameter.variable.id, name]));
   const rng = new SeededRandom(options.seed ?? `export-${tower}`);
+  // One untraced pass first: layers may build lazy caches on their first call (core's linear()
+  // keeps a transposed copy of each frozen weight), which would make the two traces differ.
+  const warmUp = sampleTowerInput(backbone, tower, 1, rng);
+  tf.dispose([tf.tidy(() => towerFunction(backbone, tower)([warmUp])), warmUp]);
   const traces = batchSizes.map((batch) => {
     const input = sampleTowerInput(backbone, tower, batch, rng);
     try {

@@ -1,0 +1,49 @@
+import { copyFile } from 'node:fs/promises';
+import path from 'node:path';
+import { getLogger } from '@harma/core';
+import { exportOnnx, verifyExport, type OnnxExport } from '@harma/inference';
+import type { TrainConfig } from '../config/train-config';
+import { buildTrainingModel } from '../model/build-model';
+
+export interface ExportOptions {
+  /** Adapters file to bake in (written by `harma train`); without it the plain backbone is exported. */
+  adapters?: string;
+  out: string;
+  /** Also write int8 weight-quantised graphs. Default: true. */
+  quantize?: boolean;
+  /** Check the graphs against the tfjs model in onnxruntime-node. Default: true. */
+  verify?: boolean;
+}
+
+export interface ExportResult {
+  export: OnnxExport;
+  /** Largest |ORT − tfjs| of the fp32 graphs when verified. */
+  maxDifference?: number;
+}
+
+/**
+ * `harma export`: the adapted model as `vision_model.onnx` + `text_model.onnx` (adapters baked in)
+ * with `config.json` and the vocabulary beside them — a folder `harma serve` and
+ * `harma eval --model` load on their own.
+ */
+export async function exportCommand(config: TrainConfig, options: ExportOptions): Promise<ExportResult> {
+  const model = await buildTrainingModel(config, options.adapters ? { adapters: options.adapters } : { adapterType: 'none' });
+  try {
+    const vocabulary = path.basename(config.backbone.vocabulary);
+    const exported = await exportOnnx(model.backbone, options.out, {
+      quantize: options.quantize ?? true,
+      vocabulary,
+      metadata: { run: config.name, adapters: options.adapters ? path.basename(options.adapters) : null, adapter: model.attachment?.kind ?? 'none' },
+    });
+    await copyFile(config.backbone.vocabulary, path.join(options.out, vocabulary));
+    let maxDifference: number | undefined;
+    if (options.verify ?? true) {
+      const parity = await verifyExport(options.out, model.backbone);
+      maxDifference = Math.max(parity.vision.maxAbsDifference, parity.text.maxAbsDifference);
+      getLogger('export').info({ maxDifference }, `verified in onnxruntime-node: max |ORT − tfjs| ${maxDifference.toExponential(2)}`);
+    }
+    return { export: exported, maxDifference };
+  } finally {
+    model.dispose();
+  }
+}
