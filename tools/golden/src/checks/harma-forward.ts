@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { attachHarma, type HarmaOptions } from '@harma/adapters';
 import { createClip, loadWeights, type ClipModel } from '@harma/backbones';
 import { clipConfigFromFixture } from './fixture-config';
-import type { ModelComputer, ModelFixture } from './model-fixture';
+import { fixtureInput, type ModelComputer, type ModelFixture } from './model-fixture';
 
 function positiveInteger(adapter: Record<string, unknown>, field: string): number {
   const value = adapter[field];
@@ -53,11 +53,6 @@ export async function buildHarmaClip(fixture: ModelFixture): Promise<ClipModel> 
   }
 }
 
-function input(fixture: ModelFixture, name: string): tf.Tensor {
-  const tensor = fixture.inputs.get(name);
-  if (!tensor) throw new Error(`${fixture.dir}: inputs.safetensors has no '${name}'`);
-  return tensor;
-}
 
 /** Embeddings and every block state of the adapted model: `image_emb`, `text_emb`, `image_tokens_block{i}`, `text_tokens_block{i}`. */
 export const harmaForwardComputer: ModelComputer = {
@@ -65,8 +60,8 @@ export const harmaForwardComputer: ModelComputer = {
   async compute(fixture) {
     const model = await buildHarmaClip(fixture);
     try {
-      const image = model.forwardImage(input(fixture, 'images'), { hiddenStates: true });
-      const text = model.forwardText(input(fixture, 'text'), { hiddenStates: true });
+      const image = model.forwardImage(fixtureInput(fixture, 'images'), { hiddenStates: true });
+      const text = model.forwardText(fixtureInput(fixture, 'text'), { hiddenStates: true });
       const out = new Map<string, tf.Tensor>([
         ['image_emb', image.features],
         ['text_emb', text.features],

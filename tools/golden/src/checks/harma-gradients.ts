@@ -3,7 +3,7 @@ import { valueAndGradients } from '@harma/core';
 import { freezeForHarma } from '@harma/adapters';
 import { harmaObjective } from '@harma/losses';
 import { buildHarmaClip } from './harma-forward';
-import type { ModelComputer, ModelFixture } from './model-fixture';
+import { fixtureInput, type ModelComputer } from './model-fixture';
 
 function lossSetting(config: Record<string, unknown>, field: 'margin' | 'gamma'): number {
   const loss = config.loss as Record<string, unknown> | undefined;
@@ -12,11 +12,6 @@ function lossSetting(config: Record<string, unknown>, field: 'margin' | 'gamma')
   return value;
 }
 
-function input(fixture: ModelFixture, name: string): tf.Tensor {
-  const tensor = fixture.inputs.get(name);
-  if (!tensor) throw new Error(`${fixture.dir}: inputs.safetensors has no '${name}'`);
-  return tensor;
-}
 
 /**
  * The losses of the fixture batch through the adapted model (`loss_contrastive`,
@@ -30,9 +25,9 @@ export const harmaGradientsComputer: ModelComputer = {
     try {
       freezeForHarma(model);
       const temperature = model.module.parameter('temp');
-      const images = input(fixture, 'images');
-      const ids = input(fixture, 'text');
-      const imageIds = input(fixture, 'idx');
+      const images = fixtureInput(fixture, 'images');
+      const ids = fixtureInput(fixture, 'text');
+      const imageIds = fixtureInput(fixture, 'idx');
       const options = { margin: lossSetting(fixture.config, 'margin'), gamma: lossSetting(fixture.config, 'gamma') };
       const terms: tf.Tensor[] = [];
       const { value, gradients } = valueAndGradients(() => {

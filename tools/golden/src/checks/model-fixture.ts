@@ -36,3 +36,10 @@ export interface ModelComputer {
   /** Returns tensors named as in outputs.safetensors; the caller disposes them. */
   compute(fixture: ModelFixture): Promise<Map<string, tf.Tensor>>;
 }
+
+/** An input tensor of the fixture (`images`, `text`, `idx`); a missing one is an error naming the folder. */
+export function fixtureInput(fixture: ModelFixture, name: string): tf.Tensor {
+  const tensor = fixture.inputs.get(name);
+  if (!tensor) throw new Error(`${fixture.dir}: inputs.safetensors has no '${name}'`);
+  return tensor;
+}

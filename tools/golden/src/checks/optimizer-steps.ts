@@ -4,7 +4,7 @@ import { AdamW, LinearSchedule } from '@harma/core';
 import { freezeForHarma } from '@harma/adapters';
 import { batchGradients } from '@harma/trainer';
 import { buildHarmaClip } from './harma-forward';
-import type { ModelComputer, ModelFixture } from './model-fixture';
+import { fixtureInput, type ModelComputer } from './model-fixture';
 
 const optimizerSchema = z.object({
   lr: z.number(),
@@ -18,11 +18,6 @@ const optimizerSchema = z.object({
 });
 const lossSchema = z.object({ margin: z.number(), gamma: z.number() });
 
-function input(fixture: ModelFixture, name: string): tf.Tensor {
-  const tensor = fixture.inputs.get(name);
-  if (!tensor) throw new Error(`${fixture.dir}: inputs.safetensors has no '${name}'`);
-  return tensor;
-}
 
 /**
  * The trainer's own step on the fixture batch, repeated `optimizer.steps` times: the HarMA
@@ -40,12 +35,12 @@ export const optimizerStepsComputer: ModelComputer = {
       freezeForHarma(model);
       const trainable = model.module.trainableParameters();
       const temperature = model.module.parameter('temp');
-      const images = input(fixture, 'images');
-      const text = input(fixture, 'text');
+      const images = fixtureInput(fixture, 'images');
+      const text = fixtureInput(fixture, 'text');
       const batch = {
         pixels: images.dataSync() as Float32Array,
         tokens: Int32Array.from(text.dataSync()),
-        imageIds: Int32Array.from(input(fixture, 'idx').dataSync()),
+        imageIds: Int32Array.from(fixtureInput(fixture, 'idx').dataSync()),
         size: images.shape[0] as number,
         imageSize: images.shape[2] as number,
       };

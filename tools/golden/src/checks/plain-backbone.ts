@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { createClip, loadClipStateDict, loadWeights } from '@harma/backbones';
 import { clipConfigFromFixture } from './fixture-config';
-import type { ModelComputer, ModelFixture } from './model-fixture';
+import { fixtureInput, type ModelComputer, type ModelFixture } from './model-fixture';
 
 /**
  * The names a fixture's weights may hold beyond the backbone: its `trainable` list (adapters,
@@ -15,11 +15,6 @@ function adapterNames(fixture: ModelFixture): string[] {
   return trainable;
 }
 
-function input(fixture: ModelFixture, name: string): tf.Tensor {
-  const tensor = fixture.inputs.get(name);
-  if (!tensor) throw new Error(`${fixture.dir}: inputs.safetensors has no '${name}'`);
-  return tensor;
-}
 
 /**
  * The plain CLIP backbone (no adapter attached): builds it from config.json, loads the fixture's
@@ -37,10 +32,10 @@ export const plainBackboneComputer: ModelComputer = {
       // Strict: a missing, mis-shaped or unexpected non-adapter name throws a StateDictError naming the files.
       loadClipStateDict(model, weights, { ignore: allowed, source: fixture.weightFiles.join(', ') });
       const out = new Map<string, tf.Tensor>();
-      const image = model.forwardImage(input(fixture, 'images'), { hiddenStates: true });
+      const image = model.forwardImage(fixtureInput(fixture, 'images'), { hiddenStates: true });
       out.set('plain.image_emb', image.features);
       image.hiddenStates.forEach((state, i) => out.set(`plain.image_tokens_block${i}`, state));
-      const text = model.forwardText(input(fixture, 'text'), { hiddenStates: true });
+      const text = model.forwardText(fixtureInput(fixture, 'text'), { hiddenStates: true });
       out.set('plain.text_emb', text.features);
       text.hiddenStates.forEach((state, i) => out.set(`plain.text_tokens_block${i}`, state));
       return out;
