@@ -13,6 +13,8 @@ export { StateDictError } from './module/state-dict-error';
 export type { LoadReport, ShapeMismatch } from './module/state-dict-error';
 export { valueAndGradients } from './module/gradients';
 export type { ValueAndGradients } from './module/gradients';
+export { tapeGradients } from './module/tape-backprop';
+export type { TapeGradients } from './module/tape-backprop';
 
 // Layers
 export { Linear, linear } from './nn/linear';
@@ -24,6 +26,8 @@ export type { MultiheadAttentionOptions, AttentionCallOptions } from './nn/multi
 export { Embedding, embeddingLookup } from './nn/embedding';
 export type { EmbeddingOptions } from './nn/embedding';
 export { gelu, quickGelu, erf, composedErf, activation } from './nn/activations';
+export { residualAdd } from './nn/residual-add';
+export { packedSelfAttention } from './nn/packed-self-attention';
 export type { ActivationName } from './nn/activations';
 
 // Tensor files
@@ -50,6 +54,7 @@ export type { HostTensor } from './io/host-tensor';
 export { SAFETENSORS_DTYPES, halfToFloat, floatToHalf, bfloat16ToFloat, floatToBfloat16 } from './io/dtype';
 export type { SafetensorsDtype, HostData } from './io/dtype';
 export { writeFileAtomic } from './io/write-file-atomic';
+export { syncDirectory, syncFile } from './io/sync-to-disk';
 
 // Randomness
 export { SeededRandom } from './random/seeded-random';

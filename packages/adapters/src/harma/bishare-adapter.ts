@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, MultiheadAttention, Parameter, type SeededRandom } from '@harma/core';
+import { Linear, Module, MultiheadAttention, Parameter, residualAdd, type SeededRandom } from '@harma/core';
 
 /** Initial value of every HarMA gate (before the sigmoid), as the official model. */
 export const GATE_INIT = 0.6;
@@ -51,7 +51,7 @@ export class BiShareAdapter extends Module {
       const attended = this.multihead_attention1.forward(h);
       const g = tf.sigmoid(this.gate1.value);
       const mixed = tf.add(tf.mul(g, attended), tf.mul(tf.sub(1, g), h));
-      return tf.add(y, this.l2.forward(mixed));
+      return residualAdd(y, this.l2.forward(mixed));
     });
   }
 }

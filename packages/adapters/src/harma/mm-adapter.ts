@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Linear, Module, MultiheadAttention, Parameter, gelu, type SeededRandom } from '@harma/core';
+import { Linear, Module, MultiheadAttention, Parameter, gelu, residualAdd, type SeededRandom } from '@harma/core';
 import { GATE_INIT, type BiShareAdapter } from './bishare-adapter';
 
 export interface MMadapterOptions {
@@ -57,7 +57,7 @@ export class MMadapter extends Module {
       y = this.multihead_attention.forward(y);
       const g = tf.sigmoid(this.gate1.value);
       const mixed = tf.add(tf.mul(g, z), tf.mul(tf.sub(1, g), y));
-      return tf.add(m, this.img_proj_up.forward(mixed));
+      return residualAdd(m, this.img_proj_up.forward(mixed));
     });
   }
 }
@@ -70,6 +70,7 @@ export function gatedAdapterTransform(gate: Parameter, adapter: MMadapter): (m: 
   return (m) =>
     tf.tidy(() => {
       const a = tf.sigmoid(gate.value);
-      return tf.add(tf.mul(a, adapter.forward(m)), tf.mul(tf.sub(1, a), m));
+      // residualAdd: tf.add would keep both (activation-sized) terms alive for the backward pass.
+      return residualAdd(tf.mul(a, adapter.forward(m)), tf.mul(tf.sub(1, a), m));
     });
 }

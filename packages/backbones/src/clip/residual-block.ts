@@ -6,6 +6,7 @@ import {
   MultiheadAttention,
   activation,
   normalTensor,
+  residualAdd,
   type ActivationName,
   type MlpTransform,
   type SeededRandom,
@@ -88,7 +89,8 @@ export class ResidualAttentionBlock extends Module {
   /** `x` [batch, tokens, width] → same shape; `mask` [tokens, tokens] additive (the text tower's causal mask). */
   forward(x: tf.Tensor, mask?: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const attended = tf.add(x, this.attn.forward(this.ln1.forward(x), { mask }));
+      // residualAdd: tf.add would keep both terms alive for the backward pass.
+      const attended = residualAdd(x, this.attn.forward(this.ln1.forward(x), { mask }));
       let branch = this.mlp.forward(this.ln2.forward(attended));
       if (this.mlpTransform) {
         const transformed = this.mlpTransform(branch);
@@ -97,7 +99,7 @@ export class ResidualAttentionBlock extends Module {
         }
         branch = transformed;
       }
-      return tf.add(attended, branch);
+      return residualAdd(attended, branch);
     });
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { syncDirectory } from './sync-to-disk';
 
 /**
  * Write a file so that readers and crashes see either the old content or the complete new one:
@@ -26,16 +27,4 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
     throw error;
   }
   await syncDirectory(path.dirname(target));
-}
-
-async function syncDirectory(directory: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(directory, 'r');
-    await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on directories; the rename itself is still atomic.
-  } finally {
-    await handle?.close();
-  }
 }

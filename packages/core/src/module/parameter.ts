@@ -13,6 +13,7 @@ export class Parameter {
   readonly variable: tf.Variable;
   /** The value as an [in, out] matrix, kept while the parameter is frozen (see `transposedMatrix`). */
   #transposed: tf.Tensor | undefined;
+  #keepTransposed = true;
 
   /**
    * Takes ownership of `initial`: the variable shares its data and the tensor itself is disposed,
@@ -30,6 +31,20 @@ export class Parameter {
   set trainable(value: boolean) {
     if (value !== this.variable.trainable) this.#dropTransposed();
     this.variable.trainable = value;
+  }
+
+  /**
+   * Whether a frozen parameter keeps its [in, out] copy between calls (see `transposedMatrix`):
+   * faster products for one more copy of the weight in memory. Turn it off where memory is scarcer
+   * than time (several model copies in one process). Default: true.
+   */
+  get keepTransposed(): boolean {
+    return this.#keepTransposed;
+  }
+
+  set keepTransposed(value: boolean) {
+    if (!value) this.#dropTransposed();
+    this.#keepTransposed = value;
   }
 
   get shape(): number[] {
@@ -68,12 +83,12 @@ export class Parameter {
   /**
    * The value read as an [out, in] matrix (every dimension after the first flattened), transposed
    * to [in, out]: the layout the wasm backend multiplies fastest (its transposeB path is ~30×
-   * slower). Frozen parameters keep the copy until their value or trainability changes; for a
-   * trainable one a fresh tensor is returned each call.
+   * slower). Frozen parameters keep the copy until their value or trainability changes (unless
+   * `keepTransposed` is off); otherwise a fresh tensor is returned each call, the caller's to dispose.
    */
   transposedMatrix(): tf.Tensor {
     const compute = (): tf.Tensor => tf.tidy(() => tf.transpose(tf.reshape(this.variable, [this.shape[0] ?? 1, -1])));
-    if (this.trainable) return compute();
+    if (this.trainable || !this.#keepTransposed) return compute();
     this.#transposed ??= tf.keep(compute());
     return this.#transposed;
   }

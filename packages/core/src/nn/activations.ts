@@ -39,15 +39,41 @@ export function erf(x: tf.Tensor): tf.Tensor {
   return backendHasKernel('Erf') ? tf.erf(x) : composedErf(x);
 }
 
-/** Exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (PyTorch `nn.GELU()`); adapters always use this one. */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(tf.mul(0.5, x), tf.add(1, erf(tf.mul(x, Math.SQRT1_2)))));
-}
+const INVERSE_SQRT_TWO_PI = 1 / Math.sqrt(2 * Math.PI);
 
-/** QuickGELU, x·sigmoid(1.702·x): the activation OpenAI CLIP weights were trained with. */
-export function quickGelu(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.mul(x, tf.sigmoid(tf.mul(1.702, x))));
-}
+/**
+ * Exact GELU, x·Φ(x) = 0.5·x·(1 + erf(x/√2)) (PyTorch `nn.GELU()`); adapters always use this one.
+ * A custom-gradient op keeping only x for the backward pass, d/dx = Φ(x) + x·φ(x) (composed of
+ * tfjs ops it kept three tensors of x's size: the MLP's widest activation).
+ */
+export const gelu = customGradient<[tf.Tensor]>((x, save) => {
+  save([x]);
+  return {
+    value: tf.mul(tf.mul(0.5, x), tf.add(1, erf(tf.mul(x, Math.SQRT1_2)))),
+    gradFunc: (dy, saved) => {
+      const [input] = saved as [tf.Tensor];
+      const cdf = tf.mul(0.5, tf.add(1, erf(tf.mul(input, Math.SQRT1_2))));
+      const pdf = tf.mul(INVERSE_SQRT_TWO_PI, tf.exp(tf.mul(-0.5, tf.square(input))));
+      return tf.mul(dy, tf.add(cdf, tf.mul(input, pdf)));
+    },
+  };
+});
+
+/**
+ * QuickGELU, x·sigmoid(1.702·x): the activation OpenAI CLIP weights were trained with. A
+ * custom-gradient op keeping only x, d/dx = s + 1.702·x·s·(1 − s) with s recomputed.
+ */
+export const quickGelu = customGradient<[tf.Tensor]>((x, save) => {
+  save([x]);
+  return {
+    value: tf.mul(x, tf.sigmoid(tf.mul(1.702, x))),
+    gradFunc: (dy, saved) => {
+      const [input] = saved as [tf.Tensor];
+      const s = tf.sigmoid(tf.mul(1.702, input));
+      return tf.mul(dy, tf.add(s, tf.mul(tf.mul(1.702, input), tf.mul(s, tf.sub(1, s)))));
+    },
+  };
+});
 
 export function activation(name: ActivationName): (x: tf.Tensor) => tf.Tensor {
   switch (name) {

@@ -89,4 +89,17 @@ describe.each(PORTABLE_BACKENDS)('linear on %s', (backend) => {
     weight.assign(tf.tensor2d(wValues, [outF, inF]));
     expectAllClose(linear(x, weight), naiveLinear(xValues, rows, wValues, outF, inF), { atol: 1e-5 });
   });
+
+  it('without a kept transpose, a frozen weight gives the same values and gradients and holds no copy', () => {
+    const weight = new Parameter(tf.tensor2d(wValues, [outF, inF]), { trainable: false });
+    weight.keepTransposed = false;
+    const x = new Parameter(tf.tensor2d(xValues, [rows, inF]));
+    const c = tf.tensor2d(cValues, [rows, outF]);
+    const buffers = tf.memory().numDataBuffers;
+    const y = linear(x.value, weight);
+    expect(tf.memory().numDataBuffers).toBe(buffers + 1);
+    expectAllClose(y, naiveLinear(xValues, rows, wValues, outF, inF), { atol: 1e-5 });
+    const { gradients } = valueAndGradients(() => tf.sum(tf.mul(linear(x.value, weight), c)) as tf.Scalar, [['x', x]]);
+    expectAllClose(gradients.get('x')!, expected.dx, { atol: 1e-5 }, 'dx');
+  });
 });

@@ -4,6 +4,7 @@ import { Parameter } from '../module/parameter';
 import { linearDefaultBound, uniformTensor } from '../random/init';
 import type { SeededRandom } from '../random/seeded-random';
 import { customGradient } from './custom-gradient';
+import { transientOperand } from './transient-operand';
 
 export interface LinearOptions {
   /** Learn an additive bias. Default: true. */
@@ -36,52 +37,55 @@ export class Linear extends Module {
  * x·Wᵀ + b for `x` [..., in] and a weight read as an [out, in] matrix (a 4-D conv kernel
  * [out, c, kh, kw] flattens to in = c·kh·kw), `bias` [out].
  *
- * Every product is issued without transpose flags, the only layout the wasm backend multiplies at
- * full speed (tfjs 4.22: transposeB ~30×, transposeA ~60× slower). A frozen Parameter multiplies
- * by its cached [in, out] copy and differentiates only w.r.t. x (dx = dy·W, W as stored); a
- * trainable weight also gets dW = dyᵀ·x through an explicit transpose. (`tf.fused.matMul` is also
- * avoided: with transposeB and a bias it adds the bias by row on wasm.)
+ * Speed: every product is issued without transpose flags, the only layout the wasm backend's
+ * XNNPACK path takes (tfjs 4.22 multiplies flagged operands in a naive loop): a frozen Parameter
+ * multiplies by its cached [in, out] copy and differentiates only w.r.t. x (dx = dy·W, W as
+ * stored); a trainable weight also gets dW = dyᵀ·x through an explicit transpose. Right-hand
+ * operands go through `transientOperand`. (`tf.fused.matMul` is avoided: with transposeB and a
+ * bias it adds the bias by row on wasm.)
+ *
+ * Memory: the layer is one custom-gradient op that keeps for the backward pass only what it needs
+ * — nothing at all for a frozen weight, the flattened input for a trainable one. Composed of tfjs
+ * ops it kept the product too (`add` saves both inputs to read their shapes) and every reshape's
+ * input.
  */
 export function linear(x: tf.Tensor, weight: Parameter | tf.Tensor, bias?: Parameter | tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const value = weight instanceof Parameter ? weight.value : weight;
-    const outFeatures = value.shape[0] as number;
-    const inFeatures = value.size / outFeatures;
-    if (x.shape[x.rank - 1] !== inFeatures) {
-      throw new Error(`linear: input has ${x.shape[x.rank - 1]} features, weight [${value.shape}] expects ${inFeatures}`);
-    }
-    const flat = x.rank === 2 ? x : tf.reshape(x, [-1, inFeatures]);
-    const matrix = value.rank === 2 ? value : tf.reshape(value, [outFeatures, inFeatures]);
-    const product =
-      weight instanceof Parameter && !weight.trainable
-        ? frozenProduct(flat, matrix, weight.transposedMatrix())
-        : trainableProduct(flat, matrix);
-    const biasValue = bias instanceof Parameter ? bias.value : bias;
+  const value = weight instanceof Parameter ? weight.value : weight;
+  const outFeatures = value.shape[0] as number;
+  const inFeatures = value.size / outFeatures;
+  if (x.shape[x.rank - 1] !== inFeatures) {
+    throw new Error(`linear: input has ${x.shape[x.rank - 1]} features, weight [${value.shape}] expects ${inFeatures}`);
+  }
+  const biasValue = bias instanceof Parameter ? bias.value : bias;
+  // Parameters that do not train are constants of the op: no gradient is computed for them.
+  const frozenWeight = weight instanceof Parameter && !weight.trainable;
+  const learnsBias = biasValue !== undefined && !(bias instanceof Parameter && !bias.trainable);
+  const outShape = [...x.shape.slice(0, -1), outFeatures];
+  const matrix = (): tf.Tensor => (value.rank === 2 ? value : tf.reshape(value, [outFeatures, inFeatures]));
+
+  const op = customGradient<tf.Tensor[]>((...args) => {
+    const save = args.pop() as unknown as tf.GradSaveFunc;
+    const input = args[0] as tf.Tensor;
+    const flat = tf.reshape(input, [-1, inFeatures]);
+    // A kept transpose of a frozen weight lives on, so XNNPACK gets a transient copy; a fresh one is freed with the product.
+    const product = frozenWeight
+      ? tf.matMul(flat, (weight as Parameter).keepTransposed ? transientOperand((weight as Parameter).transposedMatrix()) : (weight as Parameter).transposedMatrix())
+      : tf.matMul(flat, tf.transpose(matrix()));
     const y = biasValue ? tf.add(product, biasValue) : product;
-    return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), outFeatures]);
-  });
-}
-
-/** x [n, in] · Wᵀ with W [out, in] constant and Wᵀ [in, out] given; gradient only for x. */
-function frozenProduct(x: tf.Tensor, weight: tf.Tensor, transposed: tf.Tensor): tf.Tensor {
-  return customGradient<[tf.Tensor]>((input, save) => {
-    // Saved (not captured): a reshaped conv kernel made inside the caller's tidy must outlive it.
-    save([weight]);
+    // A frozen weight is a live variable the backward reads in place; anything else is saved.
+    if (!frozenWeight) save(weight instanceof Parameter ? [flat] : [flat, value]);
     return {
-      value: tf.matMul(input, transposed),
-      gradFunc: (dy, saved) => tf.matMul(dy, saved[0] as tf.Tensor),
+      value: tf.reshape(y, outShape),
+      gradFunc: (dy, saved) => {
+        const dyFlat = tf.reshape(dy, [-1, outFeatures]);
+        const weightMatrix = weight instanceof Parameter ? matrix() : tf.reshape(saved[1] as tf.Tensor, [outFeatures, inFeatures]);
+        const grads = [tf.reshape(tf.matMul(dyFlat, transientOperand(weightMatrix)), input.shape)];
+        if (!frozenWeight) grads.push(tf.reshape(tf.matMul(tf.transpose(dyFlat), transientOperand(saved[0] as tf.Tensor)), value.shape));
+        if (learnsBias) grads.push(tf.sum(dyFlat, 0));
+        return grads;
+      },
     };
-  })(x);
+  });
+  const inputs = [x, ...(frozenWeight ? [] : [value]), ...(learnsBias ? [biasValue] : [])];
+  return tf.tidy(() => op(...inputs));
 }
-
-/** x [n, in] · Wᵀ with W [out, in] learned: gradients for both. */
-const trainableProduct = customGradient<[tf.Tensor, tf.Tensor]>((input, weight, save) => {
-  save([input, weight]);
-  return {
-    value: tf.matMul(input, tf.transpose(weight)),
-    gradFunc: (dy, saved) => {
-      const [savedInput, savedWeight] = saved as [tf.Tensor, tf.Tensor];
-      return [tf.matMul(dy, savedWeight), tf.matMul(tf.transpose(dy), savedInput)];
-    },
-  };
-});

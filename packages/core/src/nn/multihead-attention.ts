@@ -4,6 +4,7 @@ import { Parameter } from '../module/parameter';
 import { uniformTensor, xavierUniformBound } from '../random/init';
 import type { SeededRandom } from '../random/seeded-random';
 import { Linear, linear } from './linear';
+import { packedSelfAttention } from './packed-self-attention';
 
 /**
  * Extra terms added to the query/key/value projections of self-attention, each [batch, tokens,
@@ -48,22 +49,18 @@ export class MultiheadAttention extends Module {
   /** `x` [batch, tokens, width] → [batch, tokens, width]. */
   forward(x: tf.Tensor, options: AttentionCallOptions = {}): tf.Tensor {
     return tf.tidy(() => {
-      const [batch, tokens, width] = x.shape as [number, number, number];
-      if (width !== this.embedDim) throw new Error(`MultiheadAttention: input width ${width}, expected ${this.embedDim}`);
-      const packed = linear(x, this.inProjWeight, this.inProjBias);
-      let [q, k, v] = tf.split(packed, 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
+      const width = x.shape[2];
+      if (x.rank !== 3 || width !== this.embedDim) throw new Error(`MultiheadAttention: input [${x.shape}], expected [batch, tokens, ${this.embedDim}]`);
+      let packed = linear(x, this.inProjWeight, this.inProjBias);
       const delta = this.projectionDelta?.(x);
-      if (delta?.q) q = tf.add(q, delta.q);
-      if (delta?.k) k = tf.add(k, delta.k);
-      if (delta?.v) v = tf.add(v, delta.v);
-      const toHeads = (t: tf.Tensor): tf.Tensor =>
-        tf.transpose(tf.reshape(t, [batch, tokens, this.heads, this.headDim]), [0, 2, 1, 3]);
-      const scaled = tf.mul(toHeads(q), 1 / Math.sqrt(this.headDim));
-      let scores = tf.matMul(scaled, toHeads(k), false, true);
-      if (options.mask) scores = tf.add(scores, options.mask);
-      const context = tf.matMul(tf.softmax(scores), toHeads(v));
-      const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, width]);
-      return this.outProj.forward(merged);
+      if (delta?.q || delta?.k || delta?.v) {
+        let [q, k, v] = tf.split(packed, 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
+        if (delta.q) q = tf.add(q, delta.q);
+        if (delta.k) k = tf.add(k, delta.k);
+        if (delta.v) v = tf.add(v, delta.v);
+        packed = tf.concat([q, k, v], 2);
+      }
+      return this.outProj.forward(packedSelfAttention(packed, this.heads, options.mask));
     });
   }
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { getLogger, type Logger } from './logger';
+import { installWasmKernelOverrides } from './wasm-overrides/install-wasm-overrides';
 
 /** Backends in the order `initBackend` tries them. */
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -113,6 +114,7 @@ export async function useBackend(backend: BackendName): Promise<void> {
       const packageJson = requireFromHere.resolve('@tensorflow/tfjs-backend-wasm/package.json');
       // setWasmPaths wants a directory prefix ending in a separator.
       wasm.setWasmPaths(path.join(path.dirname(packageJson), 'dist') + path.sep);
+      installWasmKernelOverrides();
       await activate('wasm');
       return;
     }

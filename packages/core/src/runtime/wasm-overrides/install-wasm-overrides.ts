@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { batchMatMulKernel } from './batch-mat-mul-kernel';
+import { sliceKernel, splitKernel } from './slice-kernels';
+import { transposeKernel } from './transpose-kernel';
+import { wasmInternals } from './wasm-internals';
+
+const installed = new Map<string, tf.KernelFunc>();
+
+/**
+ * `Identity` that shares its input's data (with a reference count, as the cpu backend and the
+ * wasm backend's own `Reshape` do) instead of copying it. The engine clones every tensor a
+ * gradient keeps for the backward pass through `Identity`, so with the copying original each saved
+ * activation, and each frozen weight a layer saves, was copied once more per forward pass under
+ * `tf.grad` (a ViT-B/32 image forward saved its 0.35 GB of weights again). Tensors are immutable,
+ * so nothing can tell the difference.
+ */
+const identityKernel: tf.KernelFunc = (args) => {
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  wasmInternals(args.backend).incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+};
+
+/**
+ * Replace the tfjs-backend-wasm 4.22 kernels that waste most time or memory in training:
+ * `BatchMatMul` (batched and flagged products on XNNPACK, see `batchMatMulKernel`), `Slice` and
+ * `SplitV` (copy only the requested part, see `sliceKernel`), `Transpose` (matrices by blocks, see
+ * `transposeKernel`) and `Identity` (share, do not copy).
+ * Results are the same up to float summation order (products) or bit for bit (the rest); strings
+ * keep the original kernels. Called by `useBackend('wasm')`; idempotent.
+ */
+export function installWasmKernelOverrides(): void {
+  replace('Transpose', (original) => transposeKernel(original));
+  const transpose = kernelOf('Transpose');
+  replace('Identity', () => identityKernel);
+  replace('Slice', () => sliceKernel);
+  replace('SplitV', () => splitKernel);
+  replace('BatchMatMul', (original) => batchMatMulKernel(original, transpose));
+}
+
+function kernelOf(kernelName: string): tf.KernelFunc {
+  const kernel = tf.getKernel(kernelName, 'wasm');
+  if (!kernel) throw new Error(`the wasm backend has no ${kernelName} kernel`);
+  return kernel.kernelFunc;
+}
+
+function replace(kernelName: string, make: (original: tf.KernelFunc) => tf.KernelFunc): void {
+  const current = tf.getKernel(kernelName, 'wasm');
+  if (!current) throw new Error(`the wasm backend has no ${kernelName} kernel to replace`);
+  if (current.kernelFunc === installed.get(kernelName)) return;
+  const original = current.kernelFunc;
+  const fast = make(original);
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const inputs = Object.values(args.inputs) as tf.TensorInfo[];
+    return inputs.some((input) => input.dtype === 'string') ? original(args) : fast(args);
+  };
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ ...current, kernelFunc });
+  installed.set(kernelName, kernelFunc);
+}
