@@ -19,7 +19,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SeededRandom } from '@harma/core';
 import pino from 'pino';
@@ -27,7 +26,7 @@ import { flatTopK } from '../src/captions/flat-top-k';
 import { createServer, type HarmaServer } from '../src/server';
 import type { NewImage } from '../src/store/metadata-store';
 import { exportTinyModel } from '../test/helpers/tiny-model';
-import { mergeResults, result, type BenchResult } from './results-file';
+import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
 
 const VECTORS = Number(process.env.HARMA_BENCH_VECTORS ?? 100_000);
 const DIM = 512;
@@ -37,8 +36,7 @@ const FLAT_QUERIES = 50;
 const RECALL_QUERIES = 200;
 const K = 10;
 const MAX_SECONDS_PER_RUN = 30;
-const REPOSITORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const RESULTS_FILE = path.join(REPOSITORY, 'bench', 'results.json');
+const RESULTS_FILE = repositoryResultsFile();
 const CACHE = path.join(os.tmpdir(), `harma-server-bench-v2-${VECTORS}x${DIM}`);
 const logger = pino({ level: process.env.HARMA_LOG_LEVEL ?? 'warn' });
 
@@ -126,7 +124,7 @@ async function ensureIndex(model: string, results: BenchResult[]): Promise<void>
     await vectors.snapshot();
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`\n  built in ${seconds.toFixed(1)} s\n`);
-    results.push(result('server.index.build-throughput', VECTORS / seconds, 'vectors/s (SQLite + HNSW insert)'));
+    results.push(benchResult('server.index.build-throughput', VECTORS / seconds, 'vectors/s (SQLite + HNSW insert)'));
   } finally {
     await server.close();
   }
@@ -179,10 +177,10 @@ async function main(): Promise<void> {
   const snapshotBytes = (await stat(path.join(CACHE, 'index', 'vectors', `vectors-${server.gallery.vectors.snapshotPosition}.hnsw`))).size;
   const sqliteBytes = (await stat(path.join(CACHE, 'index', 'index.sqlite'))).size;
   results.push(
-    result('server.index.open-seconds', openSeconds, `s to open ${VECTORS} vectors (snapshot load + checks)`),
-    result('server.index.rss-growth', rssAfter - rssBefore, `MiB RSS for ${VECTORS} vectors (open server)`),
-    result('server.index.snapshot-bytes-per-vector', snapshotBytes / VECTORS, 'bytes/vector (HNSW file)', DIM * 4),
-    result('server.index.sqlite-bytes-per-vector', sqliteBytes / VECTORS, 'bytes/vector (SQLite, vectors included)', DIM * 4),
+    benchResult('server.index.open-seconds', openSeconds, `s to open ${VECTORS} vectors (snapshot load + checks)`),
+    benchResult('server.index.rss-growth', rssAfter - rssBefore, `MiB RSS for ${VECTORS} vectors (open server)`),
+    benchResult('server.index.snapshot-bytes-per-vector', snapshotBytes / VECTORS, 'bytes/vector (HNSW file)', DIM * 4),
+    benchResult('server.index.sqlite-bytes-per-vector', sqliteBytes / VECTORS, 'bytes/vector (SQLite, vectors included)', DIM * 4),
   );
   try {
     const { gallery } = server;
@@ -209,10 +207,10 @@ async function main(): Promise<void> {
     const hnswMean = hnswTimes.reduce((a, b) => a + b, 0) / hnswTimes.length;
     const flatMean = flatTimes.reduce((a, b) => a + b, 0) / flatTimes.length;
     results.push(
-      result('server.search.hnsw-p50', percentile(hnswTimes, 50), 'ms (index search alone, flat scan as anchor)', percentile(flatTimes, 50)),
-      result('server.search.hnsw-p99', percentile(hnswTimes, 99), 'ms (index search alone, flat scan as anchor)', percentile(flatTimes, 99)),
-      result('server.search.hnsw-throughput', 1000 / hnswMean, 'queries/s, one thread (flat scan as anchor)', 1000 / flatMean),
-      result('server.search.hnsw-recall-at-10', found / (RECALL_QUERIES * K), 'recall@10 against the exact scan', 1),
+      benchResult('server.search.hnsw-p50', percentile(hnswTimes, 50), 'ms (index search alone, flat scan as anchor)', percentile(flatTimes, 50)),
+      benchResult('server.search.hnsw-p99', percentile(hnswTimes, 99), 'ms (index search alone, flat scan as anchor)', percentile(flatTimes, 99)),
+      benchResult('server.search.hnsw-throughput', 1000 / hnswMean, 'queries/s, one thread (flat scan as anchor)', 1000 / flatMean),
+      benchResult('server.search.hnsw-recall-at-10', found / (RECALL_QUERIES * K), 'recall@10 against the exact scan', 1),
     );
 
     // The text encoder alone (tokenizer + ONNX Runtime), one query per call.
@@ -221,7 +219,7 @@ async function main(): Promise<void> {
     const encodeStarted = process.hrtime.bigint();
     for (let i = 0; i < 500; i++) await server.encoder.encodeTexts([texts[i % texts.length] as string]);
     const encodeMs = Number(process.hrtime.bigint() - encodeStarted) / 1e6 / 500;
-    results.push(result('server.encoder.tiny-text-latency', encodeMs, 'ms per query (tiny CLIP text tower on ONNX Runtime)'));
+    results.push(benchResult('server.encoder.tiny-text-latency', encodeMs, 'ms per query (tiny CLIP text tower on ONNX Runtime)'));
 
     // End to end over loopback HTTP.
     const url = await server.listen();
@@ -231,13 +229,13 @@ async function main(): Promise<void> {
     for (const [label, run] of [['1-connection', single], ['16-connections', loaded]] as const) {
       if (run.non2xx > 0 || run.errors > 0) throw new Error(`${label}: ${run.non2xx} non-2xx answers and ${run.errors} errors`);
       results.push(
-        result(`server.http.text-search.${label}.throughput`, run.requests.average, 'requests/s (end to end, index search alone as anchor)', 1000 / hnswMean),
-        result(`server.http.text-search.${label}.p50`, run.latency.p50, 'ms (end to end)'),
-        result(`server.http.text-search.${label}.p99`, run.latency.p99, 'ms (end to end)'),
+        benchResult(`server.http.text-search.${label}.throughput`, run.requests.average, 'requests/s (end to end, index search alone as anchor)', 1000 / hnswMean),
+        benchResult(`server.http.text-search.${label}.p50`, run.latency.p50, 'ms (end to end)'),
+        benchResult(`server.http.text-search.${label}.p99`, run.latency.p99, 'ms (end to end)'),
       );
       console.log(`  ${label}: ${run.requests.total} requests in ${run.duration.toFixed(1)} s`);
     }
-    results.push(result('server.http.rss-after-load', rssMiB(), 'MiB RSS after the load runs'));
+    results.push(benchResult('server.http.rss-after-load', rssMiB(), 'MiB RSS after the load runs'));
   } finally {
     await server.close();
   }

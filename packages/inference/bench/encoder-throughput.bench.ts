@@ -12,7 +12,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, useBackend } from '@harma/core';
 import { attachHarma } from '@harma/adapters';
@@ -29,7 +28,7 @@ import {
   verifyExport,
   type Encoder,
 } from './bench-api';
-import { mergeResults, result, type BenchResult } from './results-file';
+import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
 
 const BATCH = 32;
 const REPEATS = Number(process.env.HARMA_BENCH_REPEATS ?? 3);
@@ -37,7 +36,7 @@ const THREADS = Number(process.env.HARMA_BENCH_THREADS ?? 2);
 const ANCHOR_IMAGES = 11;
 const ANCHOR_CAPTIONS = 10.6;
 const ANCHOR_MATMUL = 185;
-const RESULTS_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bench/results.json');
+const RESULTS_FILE = repositoryResultsFile();
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
@@ -77,8 +76,8 @@ async function throughput(label: string, encoder: Encoder, pixels: Float32Array,
       `${captions.toFixed(2).padStart(7)} captions/s (${(captions / ANCHOR_CAPTIONS).toFixed(2)}× PyTorch)`,
   );
   return [
-    result(`inference.${label}.images`, images, 'img/s', ANCHOR_IMAGES),
-    result(`inference.${label}.captions`, captions, 'captions/s', ANCHOR_CAPTIONS),
+    benchResult(`inference.${label}.images`, images, 'img/s', ANCHOR_IMAGES),
+    benchResult(`inference.${label}.captions`, captions, 'captions/s', ANCHOR_CAPTIONS),
   ];
 }
 
@@ -108,7 +107,7 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   const gflops = await matmulYardstick();
   log(`yardstick: ORT matmul ${gflops.toFixed(0)} GFLOP/s (idle machine: 170–200)`);
-  results.push(result('inference.yardstick.ort-matmul', gflops, 'GFLOP/s', ANCHOR_MATMUL));
+  results.push(benchResult('inference.yardstick.ort-matmul', gflops, 'GFLOP/s', ANCHOR_MATMUL));
 
   const model = adaptedVitB32();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'harma-bench-export-'));
@@ -127,10 +126,10 @@ async function main(): Promise<void> {
         `int8 min cosine to tfjs vision ${int8Parity.vision.minCosine.toFixed(5)}, text ${int8Parity.text.minCosine.toFixed(5)} (${((performance.now() - start) / 1000).toFixed(0)} s)`,
     );
     results.push(
-      result('inference.parity.fp32.vision-max-abs', fp32Parity.vision.maxAbsDifference, 'max |ORT − tfjs|', 1e-4),
-      result('inference.parity.fp32.text-max-abs', fp32Parity.text.maxAbsDifference, 'max |ORT − tfjs|', 1e-4),
-      result('inference.parity.int8.vision-min-cosine', int8Parity.vision.minCosine, 'cosine to fp32 tfjs', 0.99),
-      result('inference.parity.int8.text-min-cosine', int8Parity.text.minCosine, 'cosine to fp32 tfjs', 0.99),
+      benchResult('inference.parity.fp32.vision-max-abs', fp32Parity.vision.maxAbsDifference, 'max |ORT − tfjs|', 1e-4),
+      benchResult('inference.parity.fp32.text-max-abs', fp32Parity.text.maxAbsDifference, 'max |ORT − tfjs|', 1e-4),
+      benchResult('inference.parity.int8.vision-min-cosine', int8Parity.vision.minCosine, 'cosine to fp32 tfjs', 0.99),
+      benchResult('inference.parity.int8.text-min-cosine', int8Parity.text.minCosine, 'cosine to fp32 tfjs', 0.99),
     );
 
     const rng = new SeededRandom('bench-inputs');
@@ -151,8 +150,8 @@ async function main(): Promise<void> {
   }
   const after = await matmulYardstick();
   log(`yardstick after: ORT matmul ${after.toFixed(0)} GFLOP/s; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  results.push(result('inference.yardstick.ort-matmul-after', after, 'GFLOP/s', ANCHOR_MATMUL));
-  mergeResults(RESULTS_FILE, results);
+  results.push(benchResult('inference.yardstick.ort-matmul-after', after, 'GFLOP/s', ANCHOR_MATMUL));
+  await mergeResults(RESULTS_FILE, results);
   log(`wrote ${results.length} figures to ${RESULTS_FILE}`);
 }
 

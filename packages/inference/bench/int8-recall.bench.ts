@@ -19,10 +19,10 @@ import { attachHarma } from '@harma/adapters';
 import { ClipTokenizer, createClip, loadModelConfig, preprocessImage, trainBpeVocabulary } from '@harma/backbones';
 import { generateSyntheticDataset, readEvalAnnotations, syntheticDatasetFiles } from '@harma/data';
 import { compareRecall, createOrtEncoder, exportOnnx, readExportConfig, type RetrievalSplit } from '../src/index';
-import { mergeResults, result } from './results-file';
+import { benchResult, mergeResults, repositoryResultsFile } from '@harma/bench-results';
 
 const REPOSITORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const RESULTS_FILE = path.join(REPOSITORY, 'bench', 'results.json');
+const RESULTS_FILE = repositoryResultsFile();
 /** The CLIP vocabulary is reference data outside the repository (see @harma/core/testing's referencePath). */
 const VOCABULARY = path.join(process.env.HARMA_REFERENCE_DATA ?? path.join(REPOSITORY, '..', 'shared'), 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
 
@@ -73,12 +73,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${process.env.HARMA_BENCH_EXPORT ? exportDir : 'random-weight ViT-B/32 + HarMA'}; ${split.imageCount} test images, ${split.captionCount} captions\n`);
     process.stdout.write(`fp32   ${format(comparison.reference)}\nint8   ${format(comparison.candidate)}\nchange ${format(comparison.change)}\n`);
     process.stdout.write(`embedding cosine int8 vs fp32: images min ${comparison.image.minCosine.toFixed(5)} mean ${comparison.image.meanCosine.toFixed(5)}; captions min ${comparison.text.minCosine.toFixed(5)} mean ${comparison.text.meanCosine.toFixed(5)}\n`);
-    mergeResults(RESULTS_FILE, [
-      result('inference.int8.recall-change.r_mean', comparison.change.r_mean, 'recall points (int8 − fp32)', null),
-      result('inference.int8.recall-change.txt_r1', comparison.change.txt_r1, 'recall points (int8 − fp32)', null),
-      result('inference.int8.recall-change.img_r1', comparison.change.img_r1, 'recall points (int8 − fp32)', null),
-      result('inference.int8.min-cosine.images', comparison.image.minCosine, 'cosine to fp32', 0.99),
-      result('inference.int8.min-cosine.captions', comparison.text.minCosine, 'cosine to fp32', 0.99),
+    await mergeResults(RESULTS_FILE, [
+      benchResult('inference.int8.recall-change.r_mean', comparison.change.r_mean, 'recall points (int8 − fp32)', null),
+      benchResult('inference.int8.recall-change.txt_r1', comparison.change.txt_r1, 'recall points (int8 − fp32)', null),
+      benchResult('inference.int8.recall-change.img_r1', comparison.change.img_r1, 'recall points (int8 − fp32)', null),
+      benchResult('inference.int8.min-cosine.images', comparison.image.minCosine, 'cosine to fp32', 0.99),
+      benchResult('inference.int8.min-cosine.captions', comparison.text.minCosine, 'cosine to fp32', 0.99),
     ]);
   } finally {
     await rm(work, { recursive: true, force: true });

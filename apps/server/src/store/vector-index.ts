@@ -4,8 +4,7 @@ import hnswlib from 'hnswlib-node';
 import type { Logger } from 'pino';
 import { z } from 'zod/v4';
 import type { MetadataStore } from './metadata-store';
-import { writeFileAtomic } from '@harma/core';
-import { fsyncDirectory, fsyncFile } from './durable-files';
+import { syncDirectory, syncFile, writeFileAtomic } from '@harma/core';
 
 const { HierarchicalNSW } = hnswlib;
 type Hnsw = InstanceType<typeof HierarchicalNSW>;
@@ -144,12 +143,12 @@ export class VectorIndex {
     const files = snapshotFiles(this.dir, seq);
     const temporary = `${files.graph}.tmp`;
     await this.hnsw.writeIndex(temporary);
-    await fsyncFile(temporary);
+    await syncFile(temporary);
     await fs.rename(temporary, files.graph);
     const manifest: SnapshotManifest = { seq, live: this.live, dim: this.options.dim };
     // The manifest is the commit mark: a snapshot without one is ignored on open.
     await writeFileAtomic(files.manifest, JSON.stringify(manifest));
-    await fsyncDirectory(this.dir);
+    await syncDirectory(this.dir);
     this.store.trimOps(seq);
     this.snapshotSeq = seq;
     await this.removeSnapshotsExcept(seq);

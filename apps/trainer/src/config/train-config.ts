@@ -96,6 +96,12 @@ export const trainingSchema = z
      * whole batch (embeddings cached, gradients pushed back micro-batch by micro-batch).
      */
     microBatchSize: positiveInt.optional(),
+    /**
+     * Threads computing each step, data parallel and exact (every thread holds a copy of the
+     * model; the batch is split between them, the loss still sees the whole batch). Default: every
+     * core on the wasm and cpu backends, 1 on the native ones (tfjs-node uses every core itself).
+     */
+    threads: positiveInt.optional(),
     lr: z.number().positive(),
     betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.98]),
     eps: z.number().positive().default(1e-8),

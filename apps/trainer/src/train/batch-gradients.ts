@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Parameter, valueAndGradients, type Backbone } from '@harma/core';
-import { harmaObjective } from '@harma/losses';
+import { harmaObjective, type HarmaObjective } from '@harma/losses';
 
 /** One training batch as flat, batch-first arrays (what `@harma/data`'s BatchLoader yields). */
 export interface TrainingBatch {
@@ -61,7 +61,8 @@ function tokensOf(batch: TrainingBatch, slice: Slice): tf.Tensor {
   return tf.tensor2d(batch.tokens.subarray(slice.start * length, (slice.start + slice.size) * length), [slice.size, length], 'int32');
 }
 
-function objectiveOf(image: tf.Tensor, text: tf.Tensor, temperature: tf.Tensor, imageIds: Int32Array, settings: ObjectiveSettings) {
+/** The HarMA objective of a whole batch of embeddings (also used by the data-parallel path). */
+export function objectiveOf(image: tf.Tensor, text: tf.Tensor, temperature: tf.Tensor, imageIds: Int32Array, settings: ObjectiveSettings): HarmaObjective {
   return harmaObjective(image, text, {
     temperature,
     imageIds,
@@ -71,7 +72,8 @@ function objectiveOf(image: tf.Tensor, text: tf.Tensor, temperature: tf.Tensor, 
   });
 }
 
-function readTerms(objective: ReturnType<typeof harmaObjective>): LossTerms {
+/** The objective's terms as plain numbers. */
+export function readTerms(objective: HarmaObjective): LossTerms {
   const terms: LossTerms = {
     total: objective.total.dataSync()[0] as number,
     contrastive: objective.contrastive.dataSync()[0] as number,

@@ -10,6 +10,8 @@ import { buildTrainingModel, type TrainingModel } from '../model/build-model';
 import { evaluateSplit, evaluationLoader, type SplitEvaluation } from '../evaluate/evaluate-split';
 import { backboneEncoder } from '../evaluate/tfjs-backbone-encoder';
 import { renderHtmlReport } from '../report/html-report';
+import { startStepThreads } from '../parallel/training-threads';
+import type { DataParallelGradients } from '../parallel/data-parallel';
 import { batchGradients } from './batch-gradients';
 import { MetricsLog, type EvaluationRecord } from './metrics-log';
 import { ProgressDisplay } from './progress-display';
@@ -64,7 +66,9 @@ export interface TrainRunResult {
 
 function fingerprintOf(config: TrainConfig, adapterType: string): string {
   const { output: _output, evaluation: _evaluation, ...rest } = config;
-  return createHash('sha256').update(JSON.stringify({ ...rest, adapterType })).digest('hex').slice(0, 16);
+  // Threads do not change what is computed: a run may resume on another number of them.
+  const { threads: _threads, ...training } = rest.training;
+  return createHash('sha256').update(JSON.stringify({ ...rest, training, adapterType })).digest('hex').slice(0, 16);
 }
 
 /**
@@ -129,6 +133,7 @@ export async function runTraining(config: TrainConfig, options: TrainRunOptions 
   let progress: RunProgress = { epoch: 0, stepInEpoch: 0, globalStep: 0, bestValRMean: -1, bestEpoch: -1, fingerprint };
   let bestValidation: RetrievalMetrics | undefined;
   const display = new ProgressDisplay(options.progress ?? true);
+  let parallel: DataParallelGradients | undefined;
   try {
     if (options.resume) {
       progress = await loadTrainingState(file('state'), trainable, optimiser, fingerprint);
@@ -144,6 +149,7 @@ export async function runTraining(config: TrainConfig, options: TrainRunOptions 
       { trainable: counts.trainable, total: counts.total, percent: Number(((100 * counts.trainable) / counts.total).toFixed(3)), steps: totalSteps, warmup: schedule.warmupSteps },
       `training ${adapterType}: ${counts.trainable.toLocaleString('en')} of ${counts.total.toLocaleString('en')} parameters`,
     );
+    parallel = await startStepThreads(config, adapterType, model, trainable);
     display.start(totalSteps, progress.globalStep);
 
     for (let epoch = progress.epoch; epoch < config.training.epochs; epoch++) {
@@ -151,13 +157,11 @@ export async function runTraining(config: TrainConfig, options: TrainRunOptions 
         const stepStarted = performance.now();
         const k = progress.globalStep;
         const lr = config.training.lr * schedule.factor(k);
-        const { terms, gradients } = batchGradients(
-          model.backbone,
-          model.temperature,
-          trainable,
-          { pixels: batch.pixels, tokens: batch.tokens as Int32Array, imageIds: batch.imageIds, size: batch.size, imageSize: batch.imageSize },
-          { microBatchSize: config.training.microBatchSize, objective: { weights: config.training.loss, margin: config.training.loss.margin, gamma: config.training.loss.gamma } },
-        );
+        const stepBatch = { pixels: batch.pixels, tokens: batch.tokens as Int32Array, imageIds: batch.imageIds, size: batch.size, imageSize: batch.imageSize };
+        const stepOptions = { microBatchSize: config.training.microBatchSize, objective: { weights: config.training.loss, margin: config.training.loss.margin, gamma: config.training.loss.gamma } };
+        const { terms, gradients } = parallel
+          ? parallel.batchGradients(stepBatch, stepOptions)
+          : batchGradients(model.backbone, model.temperature, trainable, stepBatch, stepOptions);
         if (!Number.isFinite(terms.total)) {
           tf.dispose([...gradients.values()]);
           throw new NonFiniteLossError(epoch, progress.stepInEpoch, terms.total);
@@ -233,6 +237,7 @@ export async function runTraining(config: TrainConfig, options: TrainRunOptions 
     return result;
   } finally {
     display.stop();
+    await parallel?.close();
     optimiser.dispose();
     await loader.close();
     await validationLoader.close();

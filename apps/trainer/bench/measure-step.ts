@@ -1,0 +1,93 @@
+// One measurement of the training-step benchmark, in its own process so that its peak RSS is its
+// own: `vite-node bench/measure-step.ts -- <json options>`; prints `RESULT {json}` last.
+import * as tf from '@tensorflow/tfjs-core';
+import { SeededRandom, initBackend } from '@harma/core';
+import { batchGradients, type TrainingBatch } from '../src/train/batch-gradients';
+import { DataParallelGradients } from '../src/parallel/data-parallel';
+import { buildRandomClipHarma, type RandomClipHarmaRecipe } from '../src/parallel/model-recipe';
+import { trainingWorkerScript } from '../src/parallel/worker-script';
+import { profileStep } from './profile-step';
+
+export interface MeasureOptions {
+  threads: number;
+  batch: number;
+  /** Timed steps after one warm-up step. */
+  steps: number;
+  /** Also profile one step per kernel (one thread only). */
+  profile?: boolean;
+}
+
+export interface MeasureResult {
+  threads: number;
+  batch: number;
+  /** Seconds of each timed step. */
+  seconds: number[];
+  warmupSeconds: number;
+  buildSeconds: number;
+  /** Peak resident set of this process (every thread), bytes. */
+  peakRss: number;
+  loss: number;
+  profile?: Array<{ kernel: string; seconds: number; share: number; gflops?: number }>;
+}
+
+/** The benchmarked model: ViT-B/32 as OpenAI trained it (QuickGELU), HarMA at the official sizes. */
+export const RECIPE: RandomClipHarmaRecipe = {
+  kind: 'random-clip-harma',
+  clip: 'ViT-B-32-quickgelu',
+  randomBackbone: true,
+  harma: {},
+  seed: 1,
+  upProjectionStd: 0.02,
+};
+
+const OBJECTIVE = { weights: { contrastive: 1, triplet: 1, uniformity: 0 }, margin: 0.2, gamma: 2 };
+
+/** Random pixels and 77-token captions of 20 BPE ids each (the rest zero padding, as CLIP pads). */
+export function randomBatch(size: number, seed: number): TrainingBatch {
+  const rng = new SeededRandom(seed);
+  const tokens = new Int32Array(size * 77);
+  for (let row = 0; row < size; row++) {
+    tokens[row * 77] = 49406;
+    for (let i = 1; i < 20; i++) tokens[row * 77 + i] = 300 + rng.int(40000);
+    tokens[row * 77 + 20] = 49407;
+  }
+  return { pixels: rng.fillNormal(size * 3 * 224 * 224), tokens, imageIds: Int32Array.from({ length: size }, (_, i) => i), size, imageSize: 224 };
+}
+
+async function measure(options: MeasureOptions): Promise<MeasureResult> {
+  await initBackend();
+  let started = performance.now();
+  const model = buildRandomClipHarma(RECIPE);
+  let pool: DataParallelGradients | undefined;
+  if (options.threads > 1) {
+    const workerScript = trainingWorkerScript();
+    if (!workerScript) throw new Error('dist/parallel/training-worker.js is missing: build @harma/trainer first (npx tsup)');
+    pool = await DataParallelGradients.start({ threads: options.threads, recipe: RECIPE, model, workerScript });
+  }
+  const buildSeconds = (performance.now() - started) / 1000;
+  const batch = randomBatch(options.batch, 2);
+  let loss = Number.NaN;
+  const step = (): void => {
+    const { terms, gradients } = pool ? pool.batchGradients(batch, { objective: OBJECTIVE }) : batchGradients(model.backbone, model.temperature, model.trainable, batch, { objective: OBJECTIVE });
+    loss = terms.total;
+    tf.dispose([...gradients.values()]);
+  };
+  started = performance.now();
+  step();
+  const warmupSeconds = (performance.now() - started) / 1000;
+  const seconds: number[] = [];
+  for (let i = 0; i < options.steps; i++) {
+    started = performance.now();
+    step();
+    seconds.push((performance.now() - started) / 1000);
+  }
+  const profile = options.profile && !pool ? await profileStep(step) : undefined;
+  await pool?.close();
+  model.dispose();
+  return { threads: options.threads, batch: options.batch, seconds, warmupSeconds, buildSeconds, peakRss: process.resourceUsage().maxRSS * 1024, loss, ...(profile ? { profile } : {}) };
+}
+
+const json = process.argv.slice(2).find((argument) => argument.startsWith('{'));
+if (!json) throw new Error('measure-step: pass the options as JSON');
+const result = await measure(JSON.parse(json) as MeasureOptions);
+process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);

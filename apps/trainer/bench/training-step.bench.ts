@@ -1,0 +1,109 @@
+// A full HarMA training step on CLIP ViT-B/32 (random weights, 77-token captions) on the default
+// backend, at batch 8 and 32, against DESIGN.md's anchor: official PyTorch 1.13 on this machine
+// kind with 2 threads, one step at batch 32 in about 12.4 s, peak RSS 4.1 GiB. Each measurement
+// runs in its own process (its peak RSS is its own), with the default number of threads; batch 8
+// also on one thread, profiled per kernel. Results merge into the repository's bench/results.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '@harma/core';
+import { loadModelConfig } from '@harma/backbones';
+import { defaultTrainingThreads } from '../src/parallel/training-threads';
+import { stepFlops } from './flops';
+import type { MeasureOptions, MeasureResult } from './measure-step';
+import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
+
+const ANCHOR_STEP_SECONDS = 12.4;
+const ANCHOR_BATCH = 32;
+const ANCHOR_RSS_GIB = 4.1;
+const ANCHOR_MATMUL_GFLOPS = 185;
+const GIB = 2 ** 30;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_FILE = repositoryResultsFile();
+const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/** GFLOP/s of a plain [1600, 768] × [768, 3072] matMul on this thread: how busy the machine is. */
+function matmulYardstick(): number {
+  const a = tf.randomNormal([1600, 768]);
+  const b = tf.randomNormal([768, 3072]);
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 6; i++) {
+    const started = performance.now();
+    tf.dispose(tf.matMul(a, b));
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  tf.dispose([a, b]);
+  return (2 * 1600 * 768 * 3072) / best / 1e9;
+}
+
+function runMeasurement(options: MeasureOptions): MeasureResult {
+  const viteNode = path.join(path.dirname(createRequire(import.meta.url).resolve('vite-node/package.json')), 'vite-node.mjs');
+  if (!existsSync(viteNode)) throw new Error(`vite-node not found at ${viteNode}`);
+  const child = spawnSync(process.execPath, [viteNode, path.join(here, 'measure-step.ts'), JSON.stringify(options)], {
+    cwd: path.resolve(here, '..'),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (child.status !== 0 || !line) throw new Error(`measurement ${JSON.stringify(options)} failed (exit ${child.status}): ${child.stdout.slice(-2000)}`);
+  return JSON.parse(line.slice('RESULT '.length)) as MeasureResult;
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+const { backend } = await initBackend();
+const threads = defaultTrainingThreads();
+const flops = stepFlops(loadModelConfig('ViT-B-32-quickgelu'), { bottleneck: 128, bishare: 'text' });
+log(`backend ${backend}, ${threads} threads per step (the default here), ${os.availableParallelism()} cores, load average ${loadAverage()}`);
+const yardstick = matmulYardstick();
+log(`yardstick: a plain 1600×768×3072 matMul on one thread runs at ${yardstick.toFixed(1)} GFLOP/s (PyTorch on 2 threads: 170–200)`);
+log(`model: ViT-B/32 (QuickGELU) + HarMA (bottleneck 128, BiShare in the text tower), random weights, 77-token captions`);
+log(`FLOPs: image forward ${(flops.imageForward / 1e9).toFixed(2)} G, caption forward ${(flops.captionForward / 1e9).toFixed(2)} G (DESIGN: 9.2, 6.6); forward + backward ${(flops.pairStep / 1e9).toFixed(1)} G per pair`);
+const anchorGflops = (ANCHOR_BATCH * flops.pairStep) / ANCHOR_STEP_SECONDS / 1e9;
+
+const plan: Array<MeasureOptions & { label: string }> = [
+  { label: `batch-8`, threads, batch: 8, steps: 3 },
+  { label: `batch-32`, threads, batch: 32, steps: 2 },
+  { label: `batch-8.one-thread`, threads: 1, batch: 8, steps: 2, profile: true },
+];
+const results: BenchResult[] = [benchResult('trainer.yardstick.wasm-matmul-one-thread', yardstick, 'GFLOP/s (PyTorch: 2 threads)', ANCHOR_MATMUL_GFLOPS)];
+log('');
+log('batch  threads  step s (median; min–max)   anchor s  ratio   GFLOP/s (anchor 81)  peak RSS GiB (anchor 4.1)  warm-up s');
+for (const run of plan) {
+  const measured = runMeasurement(run);
+  const step = median(measured.seconds);
+  const anchor = (ANCHOR_STEP_SECONDS * run.batch) / ANCHOR_BATCH;
+  const gflops = (run.batch * flops.pairStep) / step / 1e9;
+  const rss = measured.peakRss / GIB;
+  log(
+    `${String(run.batch).padStart(5)}  ${String(run.threads).padStart(7)}  ${step.toFixed(2).padStart(7)} (${Math.min(...measured.seconds).toFixed(2)}–${Math.max(...measured.seconds).toFixed(2)})` +
+      `${anchor.toFixed(2).padStart(16)}  ${(step / anchor).toFixed(2).padStart(5)}  ${gflops.toFixed(1).padStart(8)}  ${(gflops / anchorGflops).toFixed(2).padStart(5)}` +
+      `${rss.toFixed(2).padStart(13)}  ${(rss / ANCHOR_RSS_GIB).toFixed(2).padStart(5)}${measured.warmupSeconds.toFixed(1).padStart(16)}`,
+  );
+  const name = `trainer.step.vit-b-32.${run.label}`;
+  results.push(
+    benchResult(`${name}.seconds`, step, `s per step${run.batch === ANCHOR_BATCH ? '' : ` (anchor scaled from batch ${ANCHOR_BATCH})`}`, anchor),
+    benchResult(`${name}.gflops`, gflops, 'GFLOP/s (forward + backward)', anchorGflops),
+    benchResult(`${name}.peak-rss`, rss, 'GiB peak RSS of the training process', run.batch === ANCHOR_BATCH ? ANCHOR_RSS_GIB : null),
+  );
+  if (measured.profile) {
+    log(`       one step on one thread, by kernel (tf.profile, batch ${run.batch}):`);
+    for (const kernel of measured.profile.slice(0, 12)) {
+      log(`         ${kernel.kernel.padEnd(44)} ${kernel.seconds.toFixed(2).padStart(6)} s  ${(100 * kernel.share).toFixed(1).padStart(5)} %${kernel.gflops ? `  ${kernel.gflops.toFixed(1)} GFLOP/s` : ''}`);
+    }
+  }
+}
+log(`load average after: ${loadAverage()}`);
+await mergeResults(RESULTS_FILE, results);
+log(`wrote ${results.length} results to ${RESULTS_FILE}`);

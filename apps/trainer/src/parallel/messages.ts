@@ -1,0 +1,36 @@
+import type { BackendName } from '@harma/core';
+import type { ModelRecipe } from './model-recipe';
+import type { ParameterSlot } from './parameter-layout';
+import type { SharedBuffers } from './shared-state';
+
+/** Main thread → worker. */
+export type ToWorker =
+  | {
+      type: 'init';
+      worker: number;
+      backend: BackendName;
+      recipe: ModelRecipe;
+      /** The main thread's trainable parameters, which the worker's copy must match. */
+      slots: ParameterSlot[];
+      buffers: SharedBuffers;
+      /** See `Parameter.keepTransposed`. */
+      keepTransposed: boolean;
+      stallTimeoutMs: number;
+    }
+  | { type: 'buffers'; buffers: SharedBuffers }
+  | {
+      type: 'step';
+      step: number;
+      /** First row of the worker's shard in the batch, and its size. */
+      start: number;
+      size: number;
+      pixels: Float32Array;
+      tokens: Int32Array;
+      imageSize: number;
+      contextLength: number;
+      microBatchSize?: number;
+    }
+  | { type: 'close' };
+
+/** Worker → main thread (step results travel through shared memory, not messages). */
+export type FromWorker = { type: 'ready'; embedDim: number } | { type: 'error'; message: string } | { type: 'closed' };

@@ -1,0 +1,2 @@
+export { benchResult, mergeResults, repositoryResultsFile } from './results-file';
+export type { BenchResult } from './results-file';
