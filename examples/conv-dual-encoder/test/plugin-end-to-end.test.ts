@@ -30,14 +30,15 @@ beforeAll(async () => {
   const files = syntheticDatasetFiles(data);
   const captions = (await readTrainAnnotations(files.train)).captions.map((c) => c.caption);
   await writeOpenClipVocabulary(path.join(dir, 'vocab.txt.gz'), trainBpeVocabulary(captions, { merges: 120 }));
-  // A run config as a user writes it: only `backbone.kind` and `backbone.config` name the plug-in.
+  // A run config as a user writes it: only `backbone.kind`, `backbone.plugin` (imported by every
+  // training thread) and `backbone.config` name the plug-in.
   configFile = path.join(dir, 'run.yaml');
   await writeFile(
     configFile,
     YAML.stringify({
       name: 'conv-dual-encoder-harma',
       seed: 5,
-      backbone: { kind: CONV_DUAL_ENCODER_KIND, config: 'tiny', vocabulary: 'vocab.txt.gz' },
+      backbone: { kind: CONV_DUAL_ENCODER_KIND, plugin: '@harma-examples/conv-dual-encoder/register', config: 'tiny', vocabulary: 'vocab.txt.gz' },
       adapter: { type: 'harma', harma: { bottleneck: 8, heads: 2, shareHeads: 1 } },
       data: { train: [files.train], val: files.val, test: files.test, images: files.imageRoot, augment: 'none', workers: 0, cacheImages: true },
       training: { epochs: 3, batchSize: 16, lr: 5e-3, eps: 1e-6 },

@@ -76,6 +76,7 @@ export function parseTrainConfig(raw: unknown, file: string): TrainConfig {
     backbone: {
       ...config.backbone,
       config: isShippedArchitecture ? config.backbone.config : resolve(config.backbone.config),
+      ...(config.backbone.plugin === undefined ? {} : { plugin: config.backbone.plugin.startsWith('.') ? resolve(config.backbone.plugin) : config.backbone.plugin }),
       weights: config.backbone.weights.map(resolve),
       vocabulary: resolve(config.backbone.vocabulary),
     },

@@ -8,6 +8,12 @@ export const backboneSchema = z
   .object({
     /** Registry name of the backbone kind. */
     kind: z.string().default('clip'),
+    /**
+     * The module that registers `kind` when it is not built in: a package specifier
+     * (`@harma-examples/conv-dual-encoder/register`) or a path relative to the config. It is imported
+     * before the model is built, in every training thread too. Default: none (`clip` is built in).
+     */
+    plugin: z.string().min(1).optional(),
     /** A shipped architecture name (`ViT-B-32`) or the path of an open_clip model config JSON. */
     config: z.string(),
     /** Weight files in any supported format; empty for random initialisation (tests, pretraining). */

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Parameter,
@@ -46,12 +48,30 @@ export function ensureBackbonesRegistered(): void {
 }
 
 /**
+ * Import the module a config names as `backbone.plugin` unless its kind is registered already;
+ * each training thread runs this too, so a third-party kind is known wherever a model is built.
+ */
+export async function importBackbonePlugin(backbone: TrainConfig['backbone']): Promise<void> {
+  if (backbone.plugin === undefined || backboneRegistry.has(backbone.kind)) return;
+  const specifier = path.isAbsolute(backbone.plugin) ? pathToFileURL(backbone.plugin).href : backbone.plugin;
+  try {
+    await import(specifier);
+  } catch (error) {
+    throw new Error(`backbone.plugin '${backbone.plugin}' could not be imported: ${(error as Error).message}`);
+  }
+  if (!backboneRegistry.has(backbone.kind)) {
+    throw new Error(`backbone.plugin '${backbone.plugin}' was imported but registered no backbone '${backbone.kind}' (registered: ${backboneRegistry.names().join(', ')})`);
+  }
+}
+
+/**
  * Build the model a config describes: the backbone from its registry with its weights (HarMA
  * checkpoint extras such as adapters and `temp` are set aside, not treated as unknown), the
  * tokenizer from the vocabulary, the adapter method, and the freezing the config asks for.
  */
 export async function buildTrainingModel(config: TrainConfig, options: BuildModelOptions = {}): Promise<TrainingModel> {
   ensureBackbonesRegistered();
+  await importBackbonePlugin(config.backbone);
   const hasWeights = config.backbone.weights.length > 0;
   const backbone = await createBackbone(config.backbone.kind, {
     config: config.backbone.config,

@@ -6,6 +6,7 @@ import { batchGradients, type BatchGradients, type TrainingBatch } from '../trai
 import { DataParallelGradients, shardRanges } from './data-parallel';
 import { buildRandomClipHarma, type RandomClipHarmaRecipe, type ShardModel } from './model-recipe';
 import { trainingWorkerScript } from './worker-script';
+import { randomTrainingBatch } from '../../test/random-training-batch';
 
 const recipe: RandomClipHarmaRecipe = {
   kind: 'random-clip-harma',
@@ -24,17 +25,8 @@ const recipe: RandomClipHarmaRecipe = {
 const objective = { weights: { contrastive: 1, triplet: 1, uniformity: 0 }, margin: 0.2, gamma: 2 };
 
 function makeBatch(size: number, seed: number): TrainingBatch {
-  const rng = new SeededRandom(seed);
-  const tokens = new Int32Array(size * 8);
-  for (let row = 0; row < size; row++) {
-    const length = 2 + rng.int(5);
-    tokens[row * 8] = 48;
-    for (let i = 1; i < length; i++) tokens[row * 8 + i] = 1 + rng.int(40);
-    tokens[row * 8 + length] = 49;
-  }
-  // Pairs 0/1 share an image id, as captions of one image do.
-  const imageIds = Int32Array.from({ length: size }, (_, i) => (i === 1 ? 0 : i));
-  return { pixels: rng.fillNormal(size * 3 * 16 * 16), tokens, imageIds, size, imageSize: 16 };
+  // Pairs 0/1 share an image id.
+  return randomTrainingBatch(size, new SeededRandom(seed), [[1, 0]]);
 }
 
 function expectSameStep(actual: BatchGradients, expected: BatchGradients, label: string): void {

@@ -29,7 +29,9 @@ export interface StepThreadsOptions {
  * Start the data-parallel workers a training run asks for (`training.threads`, default
  * `defaultTrainingThreads()`), each building its own copy of `model` from the same config.
  * Undefined for one thread, or (with a warning) when the worker entry is not built, as when
- * running from the sources: the run then computes every step on this thread.
+ * running from the sources, or when a worker cannot build the model (e.g. a backbone kind that
+ * only this thread registered and the config names no `backbone.plugin` for): the run then
+ * computes every step on this thread.
  */
 export async function startStepThreads(
   config: TrainConfig,
@@ -46,12 +48,23 @@ export async function startStepThreads(
     logger.warn({ threads }, 'the training worker entry is not built (dist/parallel/training-worker.js): training on one thread');
     return undefined;
   }
-  const pool = await DataParallelGradients.start({
-    threads,
-    workerScript,
-    recipe: { kind: 'train-config', config, adapterType },
-    model: { backbone: model.backbone, temperature: model.temperature, trainable, dispose: () => undefined },
-  });
+  let pool: DataParallelGradients;
+  try {
+    pool = await DataParallelGradients.start({
+      threads,
+      workerScript,
+      recipe: { kind: 'train-config', config, adapterType },
+      model: { backbone: model.backbone, temperature: model.temperature, trainable, dispose: () => undefined },
+    });
+  } catch (error) {
+    // Every step gives the same result on one thread, only slower: train rather than stop.
+    const reason = ((error as Error).message.split('\n')[0] ?? '').trim();
+    logger.warn(
+      { threads, reason },
+      `the training threads could not start (${reason}): training on one thread. A backbone kind registered in this thread only must be named in the config as backbone.plugin so that every thread imports it`,
+    );
+    return undefined;
+  }
   logger.info({ threads }, `computing each step on ${threads} threads`);
   return pool;
 }

@@ -5,6 +5,7 @@ import { expectAllClose } from '@harma/core/testing';
 import { createClip, type ClipConfig } from '@harma/backbones';
 import { attachHarma } from '@harma/adapters';
 import { batchGradients, type TrainingBatch } from './batch-gradients';
+import { randomTrainingBatch } from '../../test/random-training-batch';
 
 const config: ClipConfig = {
   embedDim: 16,
@@ -15,16 +16,8 @@ const config: ClipConfig = {
 };
 
 function makeBatch(size: number, rng: SeededRandom): TrainingBatch {
-  const tokens = new Int32Array(size * 8);
-  for (let row = 0; row < size; row++) {
-    const length = 2 + rng.int(5);
-    tokens[row * 8] = 48;
-    for (let i = 1; i < length; i++) tokens[row * 8 + i] = 1 + rng.int(40);
-    tokens[row * 8 + length] = 49;
-  }
-  // Pairs 0/1 and 4/5 share an image id, as captions of one image do.
-  const imageIds = Int32Array.from({ length: size }, (_, i) => (i === 1 ? 0 : i === 5 ? 4 : i));
-  return { pixels: rng.fillNormal(size * 3 * 16 * 16), tokens, imageIds, size, imageSize: 16 };
+  // Pairs 0/1 and 4/5 share an image id.
+  return randomTrainingBatch(size, rng, [[1, 0], [5, 4]]);
 }
 
 describe.each(['cpu', 'wasm'] as const)('batchGradients on %s', (backend) => {
