@@ -26,11 +26,10 @@ function heapsortRange(values: ArrayLike<number>, order: Int32Array, start: numb
   const base = start - 1;
   const at = (k: number): number => order[base + k] as number;
   const value = (k: number): number => values[at(k)] as number;
-  let n = count;
-  for (let l = n >> 1; l > 0; --l) {
-    const tmp = at(l);
-    let i = l;
-    for (let j = l << 1; j <= n; ) {
+  // numpy's sift-down: move `tmp` down from heap position `top` within a heap of `n` entries.
+  const siftDown = (tmp: number, top: number, n: number): void => {
+    let i = top;
+    for (let j = top << 1; j <= n; ) {
       if (j < n && less(value(j), value(j + 1))) j += 1;
       if (less(values[tmp] as number, value(j))) {
         order[base + i] = at(j);
@@ -39,21 +38,14 @@ function heapsortRange(values: ArrayLike<number>, order: Int32Array, start: numb
       } else break;
     }
     order[base + i] = tmp;
-  }
+  };
+  let n = count;
+  for (let l = n >> 1; l > 0; --l) siftDown(at(l), l, n);
   while (n > 1) {
     const tmp = at(n);
     order[base + n] = at(1);
     n -= 1;
-    let i = 1;
-    for (let j = 2; j <= n; ) {
-      if (j < n && less(value(j), value(j + 1))) j += 1;
-      if (less(values[tmp] as number, value(j))) {
-        order[base + i] = at(j);
-        i = j;
-        j += j;
-      } else break;
-    }
-    order[base + i] = tmp;
+    siftDown(tmp, 1, n);
   }
 }
 

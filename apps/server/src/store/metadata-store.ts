@@ -33,16 +33,8 @@ export interface VectorOp {
   id: number;
 }
 
-/** A new image row with its embedding. */
-export interface NewImage {
-  path: string;
-  hash: string;
-  size: number;
-  mtimeMs: number;
-  width: number;
-  height: number;
-  vector: Float32Array;
-}
+/** A new image row with its embedding (the store assigns `id` and `indexedAt`). */
+export type NewImage = Omit<ImageRecord, 'id' | 'indexedAt'> & { vector: Float32Array };
 
 interface ImageRow {
   id: number;

@@ -85,6 +85,27 @@ function clip8(sum: number): number {
   return value < 0 ? 0 : value > 255 ? 255 : value;
 }
 
+/**
+ * One RGB output pixel at `out[o..o+2]`: `taps` input pixels from byte `start`, `stride` bytes
+ * apart (3 along a row, a row's bytes down a column), weighted in fixed point and rounded as
+ * Pillow's passes do.
+ */
+function convolvePixel(data: Uint8Array, start: number, stride: number, weights: Int32Array, kOffset: number, taps: number, out: Uint8Array, o: number): void {
+  let s0 = HALF;
+  let s1 = HALF;
+  let s2 = HALF;
+  for (let t = 0; t < taps; t++) {
+    const w = weights[kOffset + t] as number;
+    const i = start + t * stride;
+    s0 += (data[i] as number) * w;
+    s1 += (data[i + 1] as number) * w;
+    s2 += (data[i + 2] as number) * w;
+  }
+  out[o] = clip8(s0);
+  out[o + 1] = clip8(s1);
+  out[o + 2] = clip8(s2);
+}
+
 /** Horizontal pass over rows [firstRow, firstRow + rows) of the input. */
 function resampleHorizontal(input: RgbImage, outWidth: number, firstRow: number, rows: number, c: Coefficients): RgbImage {
   const out = new Uint8Array(outWidth * rows * 3);
@@ -95,21 +116,7 @@ function resampleHorizontal(input: RgbImage, outWidth: number, firstRow: number,
     for (let xx = 0; xx < outWidth; xx++) {
       const xmin = bounds[xx * 2] as number;
       const taps = bounds[xx * 2 + 1] as number;
-      const kOffset = xx * ksize;
-      let s0 = HALF;
-      let s1 = HALF;
-      let s2 = HALF;
-      for (let x = 0; x < taps; x++) {
-        const w = weights[kOffset + x] as number;
-        const i = rowStart + (x + xmin) * 3;
-        s0 += (data[i] as number) * w;
-        s1 += (data[i + 1] as number) * w;
-        s2 += (data[i + 2] as number) * w;
-      }
-      const o = (y * outWidth + xx) * 3;
-      out[o] = clip8(s0);
-      out[o + 1] = clip8(s1);
-      out[o + 2] = clip8(s2);
+      convolvePixel(data, rowStart + xmin * 3, 3, weights, xx * ksize, taps, out, (y * outWidth + xx) * 3);
     }
   }
   return { data: out, width: outWidth, height: rows };
@@ -126,20 +133,7 @@ function resampleVertical(input: RgbImage, outHeight: number, rowOffset: number,
     const taps = bounds[yy * 2 + 1] as number;
     const kOffset = yy * ksize;
     for (let xx = 0; xx < width; xx++) {
-      let s0 = HALF;
-      let s1 = HALF;
-      let s2 = HALF;
-      for (let y = 0; y < taps; y++) {
-        const w = weights[kOffset + y] as number;
-        const i = (y + ymin) * rowBytes + xx * 3;
-        s0 += (data[i] as number) * w;
-        s1 += (data[i + 1] as number) * w;
-        s2 += (data[i + 2] as number) * w;
-      }
-      const o = (yy * width + xx) * 3;
-      out[o] = clip8(s0);
-      out[o + 1] = clip8(s1);
-      out[o + 2] = clip8(s2);
+      convolvePixel(data, ymin * rowBytes + xx * 3, rowBytes, weights, kOffset, taps, out, (yy * width + xx) * 3);
     }
   }
   return { data: out, width, height: outHeight };
