@@ -1,7 +1,7 @@
 // One measurement of the training-step benchmark, in its own process so that its peak RSS is its
 // own: `vite-node bench/measure-step.ts -- <json options>`; prints `RESULT {json}` last.
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom, initBackend } from '@harma/core';
+import { SeededRandom, initBackend, type ProductEngineName } from '@harma/core';
 import { batchGradients, type TrainingBatch } from '../src/train/batch-gradients';
 import { DataParallelGradients } from '../src/parallel/data-parallel';
 import { buildRandomClipHarma, type RandomClipHarmaRecipe } from '../src/parallel/model-recipe';
@@ -15,6 +15,8 @@ export interface MeasureOptions {
   steps: number;
   /** Also profile one step per kernel (one thread only). */
   profile?: boolean;
+  /** Engine of the wasm backend's matrix products. Default: the first that loads. */
+  products?: ProductEngineName;
 }
 
 export interface MeasureResult {
@@ -55,7 +57,7 @@ export function randomBatch(size: number, seed: number): TrainingBatch {
 }
 
 async function measure(options: MeasureOptions): Promise<MeasureResult> {
-  await initBackend();
+  await initBackend(options.products ? { products: options.products } : {});
   let started = performance.now();
   const model = buildRandomClipHarma(RECIPE);
   let pool: DataParallelGradients | undefined;

@@ -2,7 +2,9 @@
 // backend, at batch 8 and 32, against DESIGN.md's anchor: official PyTorch 1.13 on this machine
 // kind with 2 threads, one step at batch 32 in about 12.4 s, peak RSS 4.1 GiB. Each measurement
 // runs in its own process (its peak RSS is its own), with the default number of threads; batch 8
-// also on one thread, profiled per kernel. Results merge into the repository's bench/results.json.
+// also on one thread, profiled per kernel, and batch 32 once more with the wasm backend's own
+// XNNPACK products as the baseline of ONNX Runtime's. Results merge into the repository's
+// bench/results.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +30,7 @@ const RESULTS_FILE = repositoryResultsFile();
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-/** GFLOP/s of a plain [1600, 768] × [768, 3072] matMul on this thread: how busy the machine is. */
+/** GFLOP/s of a plain [1600, 768] × [768, 3072] matMul on this thread (the active product engine): how busy the machine is. */
 function matmulYardstick(): number {
   const a = tf.randomNormal([1600, 768]);
   const b = tf.randomNormal([768, 3072]);
@@ -62,12 +64,13 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
-const { backend } = await initBackend();
+const { backend, products } = await initBackend();
+const engine = products?.engine ?? backend;
 const threads = defaultTrainingThreads();
 const flops = stepFlops(loadModelConfig('ViT-B-32-quickgelu'), { bottleneck: 128, bishare: 'text' });
-log(`backend ${backend}, ${threads} threads per step (the default here), ${os.availableParallelism()} cores, load average ${loadAverage()}`);
+log(`backend ${backend}${products ? `, matrix products on ${products.engine}` : ''}, ${threads} threads per step (the default here), ${os.availableParallelism()} cores, load average ${loadAverage()}`);
 const yardstick = matmulYardstick();
-log(`yardstick: a plain 1600×768×3072 matMul on one thread runs at ${yardstick.toFixed(1)} GFLOP/s (PyTorch on 2 threads: 170–200)`);
+log(`yardstick: a plain 1600×768×3072 matMul on one thread (${engine}) runs at ${yardstick.toFixed(1)} GFLOP/s (PyTorch on 2 threads: 170–200)`);
 log(`model: ViT-B/32 (QuickGELU) + HarMA (bottleneck 128, BiShare in the text tower), random weights, 77-token captions`);
 log(`FLOPs: image forward ${(flops.imageForward / 1e9).toFixed(2)} G, caption forward ${(flops.captionForward / 1e9).toFixed(2)} G (DESIGN: 9.2, 6.6); forward + backward ${(flops.pairStep / 1e9).toFixed(1)} G per pair`);
 const anchorGflops = (ANCHOR_BATCH * flops.pairStep) / ANCHOR_STEP_SECONDS / 1e9;
@@ -76,18 +79,21 @@ const plan: Array<MeasureOptions & { label: string }> = [
   { label: `batch-8`, threads, batch: 8, steps: 3 },
   { label: `batch-32`, threads, batch: 32, steps: 2 },
   { label: `batch-8.one-thread`, threads: 1, batch: 8, steps: 2, profile: true },
+  ...(products?.engine === 'onnxruntime' ? [{ label: `batch-32.xnnpack`, threads, batch: 32, steps: 1, products: 'xnnpack' as const }] : []),
 ];
-const results: BenchResult[] = [benchResult('trainer.yardstick.wasm-matmul-one-thread', yardstick, 'GFLOP/s (PyTorch: 2 threads)', ANCHOR_MATMUL_GFLOPS)];
+const results: BenchResult[] = [benchResult(`trainer.yardstick.${engine}-matmul-one-thread`, yardstick, 'GFLOP/s (PyTorch: 2 threads)', ANCHOR_MATMUL_GFLOPS)];
+const seconds = new Map<string, number>();
 log('');
-log('batch  threads  step s (median; min–max)   anchor s  ratio   GFLOP/s (anchor 81)  peak RSS GiB (anchor 4.1)  warm-up s');
+log('batch  threads  products     step s (median; min–max)   anchor s  ratio   GFLOP/s (anchor 81)  peak RSS GiB (anchor 4.1)  warm-up s');
 for (const run of plan) {
   const measured = runMeasurement(run);
   const step = median(measured.seconds);
+  seconds.set(run.label, step);
   const anchor = (ANCHOR_STEP_SECONDS * run.batch) / ANCHOR_BATCH;
   const gflops = (run.batch * flops.pairStep) / step / 1e9;
   const rss = measured.peakRss / GIB;
   log(
-    `${String(run.batch).padStart(5)}  ${String(run.threads).padStart(7)}  ${step.toFixed(2).padStart(7)} (${Math.min(...measured.seconds).toFixed(2)}–${Math.max(...measured.seconds).toFixed(2)})` +
+    `${String(run.batch).padStart(5)}  ${String(run.threads).padStart(7)}  ${(run.products ?? engine).padEnd(11)}  ${step.toFixed(2).padStart(7)} (${Math.min(...measured.seconds).toFixed(2)}–${Math.max(...measured.seconds).toFixed(2)})` +
       `${anchor.toFixed(2).padStart(16)}  ${(step / anchor).toFixed(2).padStart(5)}  ${gflops.toFixed(1).padStart(8)}  ${(gflops / anchorGflops).toFixed(2).padStart(5)}` +
       `${rss.toFixed(2).padStart(13)}  ${(rss / ANCHOR_RSS_GIB).toFixed(2).padStart(5)}${measured.warmupSeconds.toFixed(1).padStart(16)}`,
   );
@@ -103,6 +109,12 @@ for (const run of plan) {
       log(`         ${kernel.kernel.padEnd(44)} ${kernel.seconds.toFixed(2).padStart(6)} s  ${(100 * kernel.share).toFixed(1).padStart(5)} %${kernel.gflops ? `  ${kernel.gflops.toFixed(1)} GFLOP/s` : ''}`);
     }
   }
+}
+const baseline = seconds.get('batch-32.xnnpack');
+const fast = seconds.get('batch-32');
+if (baseline !== undefined && fast !== undefined) {
+  log(`ONNX Runtime's products against XNNPACK's, batch 32: ${(baseline / fast).toFixed(2)}× faster (${fast.toFixed(2)} s against ${baseline.toFixed(2)} s)`);
+  results.push(benchResult('trainer.step.vit-b-32.batch-32.onnxruntime-speed-up', baseline / fast, '× faster than the same step on XNNPACK products (same run)', null));
 }
 log(`load average after: ${loadAverage()}`);
 await mergeResults(RESULTS_FILE, results);

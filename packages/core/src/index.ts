@@ -1,6 +1,10 @@
 // Runtime
 export { initBackend, useBackend, activeBackend, BACKEND_NAMES } from './runtime/init-backend';
 export type { BackendName, BackendChoice, BackendAttempt, InitBackendOptions } from './runtime/init-backend';
+export { activeProductEngine, PRODUCT_ENGINES } from './runtime/product-engine';
+export type { ProductEngineName, ProductEngineOptions, ProductEngineChoice } from './runtime/product-engine';
+export { OnnxRuntimeProducts } from './runtime/onnxruntime-products/onnxruntime-products';
+export type { OnnxRuntimeProductsOptions, ProductOperands } from './runtime/onnxruntime-products/onnxruntime-products';
 export { getLogger, setLogger } from './runtime/logger';
 export type { Logger } from './runtime/logger';
 
@@ -85,3 +89,17 @@ export type { AdamWOptions, AdamWState } from './optim/adamw';
 export { LinearSchedule } from './optim/linear-schedule';
 export type { LinearScheduleOptions } from './optim/linear-schedule';
 export { clipGradientNorm } from './optim/clip-gradient-norm';
+
+// ONNX files
+export { encodeOnnxModel, decodeOnnxModel, ONNX_DATA_TYPES, ONNX_ATTRIBUTE_TYPES } from './onnx/onnx-model';
+export type {
+  OnnxModel,
+  OnnxGraph,
+  OnnxNode,
+  OnnxTensor,
+  OnnxAttribute,
+  OnnxValueInfo,
+  OnnxDimension,
+  OnnxOperatorSet,
+  OnnxDataType,
+} from './onnx/onnx-model';

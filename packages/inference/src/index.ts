@@ -20,8 +20,8 @@ export type { ExportConfig } from './export/export-config';
 export { traceTower, sampleTowerInput, sampleTokenIds } from './export/tower-trace';
 export { quantizeModelInt8, quantizeColumns } from './quantize/quantize-int8';
 export type { QuantizeOptions, QuantizeReport } from './quantize/quantize-int8';
-export { encodeOnnxModel, decodeOnnxModel, ONNX_DATA_TYPES } from './onnx/onnx-model';
-export type { OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo } from './onnx/onnx-model';
+export { encodeOnnxModel, decodeOnnxModel, ONNX_DATA_TYPES } from '@harma/core';
+export type { OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxAttribute, OnnxValueInfo } from '@harma/core';
 
 // Tracing and conversion (for other backbones' exports)
 export { traceKernels } from './trace/kernel-trace';

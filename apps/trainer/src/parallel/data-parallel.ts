@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { activeBackend, tapeGradients, type Parameter } from '@harma/core';
+import { activeBackend, activeProductEngine, tapeGradients, type Parameter, type ProductEngineOptions } from '@harma/core';
 import { objectiveOf, readTerms, type BatchGradients, type BatchGradientsOptions, type LossTerms, type TrainingBatch } from '../train/batch-gradients';
 import type { FromWorker, ToWorker } from './messages';
 import type { ModelRecipe, ShardModel } from './model-recipe';
@@ -96,6 +96,8 @@ export class DataParallelGradients {
     if (!script) throw new Error('DataParallelGradients: the built worker entry (dist/parallel/training-worker.js) was not found; build @harma/trainer (npx tsup)');
     const backend = activeBackend();
     if (!backend) throw new Error('DataParallelGradients: no tensor backend is active (call initBackend first)');
+    const engine = backend === 'wasm' ? activeProductEngine() : undefined;
+    const products: ProductEngineOptions = engine ? { products: engine.engine, productThreads: engine.threads } : {};
     const keepTransposed = options.keepTransposed ?? false;
     for (const parameter of options.model.backbone.module.parameters()) parameter.keepTransposed = keepTransposed;
     const layout = new ParameterLayout(options.model.trainable);
@@ -107,7 +109,7 @@ export class DataParallelGradients {
         const worker = new Worker(script);
         workers.push(worker);
         const init: ToWorker = {
-          type: 'init', worker: w, backend, recipe: options.recipe, slots: [...layout.slots], buffers, keepTransposed,
+          type: 'init', worker: w, backend, products, recipe: options.recipe, slots: [...layout.slots], buffers, keepTransposed,
           stallTimeoutMs: options.stallTimeoutMs ?? 3_600_000,
         };
         worker.postMessage(init);

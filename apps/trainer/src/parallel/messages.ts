@@ -1,4 +1,4 @@
-import type { BackendName } from '@harma/core';
+import type { BackendName, ProductEngineOptions } from '@harma/core';
 import type { ModelRecipe } from './model-recipe';
 import type { ParameterSlot } from './parameter-layout';
 import type { SharedBuffers } from './shared-state';
@@ -9,6 +9,8 @@ export type ToWorker =
       type: 'init';
       worker: number;
       backend: BackendName;
+      /** The main thread's product engine (wasm), so that every shard multiplies alike. */
+      products: ProductEngineOptions;
       recipe: ModelRecipe;
       /** The main thread's trainable parameters, which the worker's copy must match. */
       slots: ParameterSlot[];

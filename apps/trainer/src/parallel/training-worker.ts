@@ -25,7 +25,7 @@ let currentStep = 0;
 const post = (message: FromWorker): void => port.postMessage(message);
 
 async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void> {
-  await useBackend(message.backend);
+  await useBackend(message.backend, message.products);
   const model = await buildFromRecipe(message.recipe);
   for (const parameter of model.backbone.module.parameters()) parameter.keepTransposed = message.keepTransposed;
   const layout = new ParameterLayout(model.trainable);

@@ -3,6 +3,7 @@ import { Module } from '../module/module';
 import { Parameter } from '../module/parameter';
 import { linearDefaultBound, uniformTensor } from '../random/init';
 import type { SeededRandom } from '../random/seeded-random';
+import { productsOnXnnpack } from '../runtime/product-engine';
 import { customGradient } from './custom-gradient';
 import { transientOperand } from './transient-operand';
 
@@ -37,12 +38,13 @@ export class Linear extends Module {
  * x·Wᵀ + b for `x` [..., in] and a weight read as an [out, in] matrix (a 4-D conv kernel
  * [out, c, kh, kw] flattens to in = c·kh·kw), `bias` [out].
  *
- * Speed: every product is issued without transpose flags, the only layout the wasm backend's
- * XNNPACK path takes (tfjs 4.22 multiplies flagged operands in a naive loop): a frozen Parameter
- * multiplies by its cached [in, out] copy and differentiates only w.r.t. x (dx = dy·W, W as
- * stored); a trainable weight also gets dW = dyᵀ·x through an explicit transpose. Right-hand
- * operands go through `transientOperand`. (`tf.fused.matMul` is avoided: with transposeB and a
- * bias it adds the bias by row on wasm.)
+ * Speed: where products take transpose flags at no cost (ONNX Runtime's products, native
+ * backends) the weight is multiplied as stored, x·Wᵀ with `transposeB`, and dW = dyᵀ·x with
+ * `transposeA`. On XNNPACK every product is issued flag-free, the only layout it takes fast: a
+ * frozen Parameter multiplies by its [in, out] copy (`transposedMatrix`), a trainable weight by an
+ * explicit transpose, and dW = dyᵀ·x transposes dy; right-hand operands go through
+ * `transientOperand`. A frozen weight is differentiated only w.r.t. x (dx = dy·W, W as stored).
+ * (`tf.fused.matMul` is avoided: with transposeB and a bias it adds the bias by row on wasm.)
  *
  * Memory: the layer is one custom-gradient op that keeps for the backward pass only what it needs
  * — nothing at all for a frozen weight, the flattened input for a trainable one. Composed of tfjs
@@ -61,6 +63,7 @@ export function linear(x: tf.Tensor, weight: Parameter | tf.Tensor, bias?: Param
   const frozenWeight = weight instanceof Parameter && !weight.trainable;
   const learnsBias = biasValue !== undefined && !(bias instanceof Parameter && !bias.trainable);
   const outShape = [...x.shape.slice(0, -1), outFeatures];
+  const flagFree = productsOnXnnpack();
   const matrix = (): tf.Tensor => (value.rank === 2 ? value : tf.reshape(value, [outFeatures, inFeatures]));
 
   const op = customGradient<tf.Tensor[]>((...args) => {
@@ -68,9 +71,11 @@ export function linear(x: tf.Tensor, weight: Parameter | tf.Tensor, bias?: Param
     const input = args[0] as tf.Tensor;
     const flat = tf.reshape(input, [-1, inFeatures]);
     // A kept transpose of a frozen weight lives on, so XNNPACK gets a transient copy; a fresh one is freed with the product.
-    const product = frozenWeight
-      ? tf.matMul(flat, (weight as Parameter).keepTransposed ? transientOperand((weight as Parameter).transposedMatrix()) : (weight as Parameter).transposedMatrix())
-      : tf.matMul(flat, tf.transpose(matrix()));
+    const product = !flagFree
+      ? tf.matMul(flat, matrix(), false, true)
+      : frozenWeight
+        ? tf.matMul(flat, (weight as Parameter).keepTransposed ? transientOperand((weight as Parameter).transposedMatrix()) : (weight as Parameter).transposedMatrix())
+        : tf.matMul(flat, tf.transpose(matrix()));
     const y = biasValue ? tf.add(product, biasValue) : product;
     // A frozen weight is a live variable the backward reads in place; anything else is saved.
     if (!frozenWeight) save(weight instanceof Parameter ? [flat] : [flat, value]);
@@ -80,7 +85,10 @@ export function linear(x: tf.Tensor, weight: Parameter | tf.Tensor, bias?: Param
         const dyFlat = tf.reshape(dy, [-1, outFeatures]);
         const weightMatrix = weight instanceof Parameter ? matrix() : tf.reshape(saved[1] as tf.Tensor, [outFeatures, inFeatures]);
         const grads = [tf.reshape(tf.matMul(dyFlat, transientOperand(weightMatrix)), input.shape)];
-        if (!frozenWeight) grads.push(tf.reshape(tf.matMul(tf.transpose(dyFlat), transientOperand(saved[0] as tf.Tensor)), value.shape));
+        if (!frozenWeight) {
+          const dWeight = flagFree ? tf.matMul(tf.transpose(dyFlat), transientOperand(saved[0] as tf.Tensor)) : tf.matMul(dyFlat, saved[0] as tf.Tensor, true, false);
+          grads.push(tf.reshape(dWeight, value.shape));
+        }
         if (learnsBias) grads.push(tf.sum(dyFlat, 0));
         return grads;
       },

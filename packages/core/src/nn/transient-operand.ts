@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { productsOnXnnpack } from '../runtime/product-engine';
 
 /**
  * `b` ready to be the right-hand operand of a 2-D matMul without XNNPACK keeping a copy of it.
@@ -9,9 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
  * backward pass — that is one more full copy of it per product it appears in: a frozen ViT-B/32
  * held its linear weights four times and outgrew the 4 GiB wasm heap during training. A transient
  * copy (one elementwise pass, well under 1% of the product) is packed instead and freed with the
- * product; measured on ViT-B/32 shapes the products run as fast. Other backends get `b` itself.
+ * product; measured on ViT-B/32 shapes the products run as fast. Other engines (ONNX Runtime's
+ * products, other backends) cache nothing and get `b` itself.
  * Call inside a `tf.tidy` (the copy is an ordinary tensor).
  */
 export function transientOperand(b: tf.Tensor): tf.Tensor {
-  return tf.getBackend() === 'wasm' ? tf.add(b, 0) : b;
+  return productsOnXnnpack() ? tf.add(b, 0) : b;
 }

@@ -17,7 +17,10 @@ describe('initBackend', () => {
       expect(tf.getBackend()).toBe(choice.backend === 'wasm' || choice.backend === 'cpu' ? choice.backend : 'tensorflow');
       for (const failed of choice.attempts.filter((a) => !a.ok)) expect(failed.reason).toBeTruthy();
       expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0]!).msg).toBe(`tensor backend: ${choice.backend}`);
+      const products = choice.products ? `, matrix products on ${choice.products.engine === 'onnxruntime' ? 'ONNX Runtime (1 thread each)' : 'XNNPACK'}` : '';
+      expect(JSON.parse(lines[0]!).msg).toBe(`tensor backend: ${choice.backend}${products}`);
+      // onnxruntime-node is installed in this workspace: the wasm backend multiplies on it.
+      if (choice.backend === 'wasm') expect(choice.products).toEqual({ engine: 'onnxruntime', threads: 1, forced: false });
       expect(await initBackend({ logger })).toBe(choice);
       expect(lines).toHaveLength(1);
     } finally {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { getLogger, type Logger } from './logger';
+import { chooseProductEngine, type ProductEngineChoice, type ProductEngineOptions } from './product-engine';
 import { installWasmKernelOverrides } from './wasm-overrides/install-wasm-overrides';
 
 /** Backends in the order `initBackend` tries them. */
@@ -23,9 +24,11 @@ export interface BackendChoice {
   attempts: BackendAttempt[];
   /** Whether the choice was forced through `HARMA_BACKEND` or `options.backend`. */
   forced: boolean;
+  /** On the wasm backend: the engine of its matrix products. */
+  products?: ProductEngineChoice;
 }
 
-export interface InitBackendOptions {
+export interface InitBackendOptions extends ProductEngineOptions {
   /** Force one backend instead of the first that loads. Default: `process.env.HARMA_BACKEND`, else none. */
   backend?: BackendName;
   /** Logger for the one line that reports the choice. Default: the HarMA logger. */
@@ -75,12 +78,15 @@ async function chooseBackend(options: InitBackendOptions): Promise<BackendChoice
   const attempts: BackendAttempt[] = [];
   for (const backend of candidates) {
     try {
-      await useBackend(backend);
+      const products = await useBackend(backend, options);
       attempts.push({ backend, ok: true });
-      const choice: BackendChoice = { backend, attempts, forced: forced !== undefined };
+      const choice: BackendChoice = { backend, attempts, forced: forced !== undefined, ...(products ? { products } : {}) };
+      const productsNote = products
+        ? `, matrix products on ${products.engine === 'onnxruntime' ? `ONNX Runtime (${products.threads} thread${products.threads === 1 ? '' : 's'} each)` : 'XNNPACK'}`
+        : '';
       logger.info(
-        { backend, forced: choice.forced, unavailable: attempts.filter((a) => !a.ok) },
-        `tensor backend: ${backend}`,
+        { backend, forced: choice.forced, unavailable: attempts.filter((a) => !a.ok), ...(products ? { products } : {}) },
+        `tensor backend: ${backend}${productsNote}`,
       );
       return choice;
     } catch (error) {
@@ -94,8 +100,10 @@ async function chooseBackend(options: InitBackendOptions): Promise<BackendChoice
 /**
  * Make one backend the active one now (gradients registered too), or throw why it cannot load.
  * `initBackend` is the usual entry; this one switches deliberately, e.g. to run a test on each.
+ * On wasm, `options` pick the engine of its matrix products (see `ProductEngineOptions`) and the
+ * choice is returned.
  */
-export async function useBackend(backend: BackendName): Promise<void> {
+export async function useBackend(backend: BackendName, options: ProductEngineOptions = {}): Promise<ProductEngineChoice | undefined> {
   // The umbrella package registers every gradient and the cpu backend on the shared engine.
   requireFromHere('@tensorflow/tfjs');
   // Production mode: no console banners from tfjs (stdout belongs to the commands' results).
@@ -107,20 +115,21 @@ export async function useBackend(backend: BackendName): Promise<void> {
       requireFromHere(backend === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
       await activate('tensorflow');
       nativeFlavour = backend;
-      return;
+      return undefined;
     }
     case 'wasm': {
       const wasm = requireFromHere('@tensorflow/tfjs-backend-wasm') as typeof WasmBackend;
       const packageJson = requireFromHere.resolve('@tensorflow/tfjs-backend-wasm/package.json');
       // setWasmPaths wants a directory prefix ending in a separator.
       wasm.setWasmPaths(path.join(path.dirname(packageJson), 'dist') + path.sep);
-      installWasmKernelOverrides();
+      const { choice, products } = chooseProductEngine(options);
+      installWasmKernelOverrides(products ? { products } : {});
       await activate('wasm');
-      return;
+      return choice;
     }
     case 'cpu':
       await activate('cpu');
-      return;
+      return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { ONNX_ATTRIBUTE_TYPES } from '../onnx/onnx-model';
+import { ONNX_ATTRIBUTE_TYPES } from '@harma/core';
 import type { OnnxGraphBuilder } from './graph-builder';
 import { GraphIndex, replaceNode } from './graph-index';
 

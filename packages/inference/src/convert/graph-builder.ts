@@ -1,4 +1,4 @@
-import { ONNX_ATTRIBUTE_TYPES, ONNX_DATA_TYPES, type OnnxAttribute, type OnnxDataType, type OnnxNode, type OnnxTensor } from '../onnx/onnx-model';
+import { ONNX_ATTRIBUTE_TYPES, ONNX_DATA_TYPES, type OnnxAttribute, type OnnxDataType, type OnnxNode, type OnnxTensor } from '@harma/core';
 import { isBatchDim, type Dim } from '../trace/symbolic-trace';
 
 /** An attribute value, tagged with its ONNX type. */

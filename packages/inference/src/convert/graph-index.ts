@@ -1,4 +1,4 @@
-import type { OnnxNode } from '../onnx/onnx-model';
+import type { OnnxNode } from '@harma/core';
 import type { OnnxGraphBuilder } from './graph-builder';
 
 /** Who produces each value of a graph under construction, and what constants hold. */

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { OnnxDataType } from '../onnx/onnx-model';
+import type { OnnxDataType } from '@harma/core';
 import type { Dim, SymbolicKernel } from '../trace/symbolic-trace';
 import type { AttributeValue, OnnxGraphBuilder, ValueMeta } from './graph-builder';
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { createOrtRunner } from '../runtime/ort-runtime';
-import { encodeOnnxModel } from '../onnx/onnx-model';
+import { encodeOnnxModel } from '@harma/core';
 import { traceKernels } from '../trace/kernel-trace';
 import { TraceMismatchError, unifyTraces } from '../trace/symbolic-trace';
 import { DEFAULT_FUSIONS } from './fusions';

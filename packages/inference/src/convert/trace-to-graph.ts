@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { ONNX_DATA_TYPES, type OnnxDataType, type OnnxDimension, type OnnxGraph, type OnnxValueInfo } from '../onnx/onnx-model';
+import { ONNX_DATA_TYPES, type OnnxDataType, type OnnxDimension, type OnnxGraph, type OnnxValueInfo } from '@harma/core';
 import { isBatchDim, type Dim, type SymbolicRef, type SymbolicTrace } from '../trace/symbolic-trace';
 import { DEFAULT_RECIPES, type DynamicConstantRecipe } from './dynamic-constants';
 import { OnnxGraphBuilder, type HostArray } from './graph-builder';

@@ -9,7 +9,7 @@ import { GOLDEN_MODELS, loadGoldenFixture, type GoldenFixture } from '../../test
 import { createOrtEncoder, type OrtEncoder } from '../encoder/ort-encoder';
 import { createTfjsEncoder } from '../encoder/tfjs-encoder';
 import { embeddingAgreement } from '../eval/embedding-agreement';
-import { decodeOnnxModel } from '../onnx/onnx-model';
+import { decodeOnnxModel } from '@harma/core';
 import { exportOnnx, type OnnxExport } from './export-onnx';
 import { verifyExport } from './verify-export';
 
@@ -77,7 +77,7 @@ describe.each(PORTABLE_BACKENDS)('exportOnnx on the golden fixtures, traced on %
       });
       const vision = decodeOnnxModel(await readFile(path.join(dir, 'vision_model.onnx')), 'vision_model.onnx');
       expect(vision.opsetImport.find((set) => !set.domain)?.version).toBe(20);
-      expect(vision.graph.input[0]?.type.tensorType.shape.dim).toEqual([{ dimParam: 'batch_size' }, { dimValue: 3 }, { dimValue: 32 }, { dimValue: 32 }]);
+      expect(vision.graph.input[0]?.type.tensorType.shape?.dim).toEqual([{ dimParam: 'batch_size' }, { dimValue: 3 }, { dimValue: 32 }, { dimValue: 32 }]);
       // Weights are initializers under their state-dict names, adapters included.
       const names = new Set(vision.graph.initializer.map((t) => t.name));
       for (const weight of ['visual.conv1.weight', 'visual.transformer.resblocks.1.mlp.c_fc.weight', 'visual.transformer.resblocks.1.mmadapter.img_proj_up.weight', 'visual.transformer.resblocks.0.gate1']) {

@@ -4,7 +4,7 @@ import { writeFileAtomic, type Backbone, type TowerName } from '@harma/core';
 import type { DynamicConstantRecipe } from '../convert/dynamic-constants';
 import { DEFAULT_FUSIONS } from '../convert/fusions';
 import { traceToGraph } from '../convert/trace-to-graph';
-import { encodeOnnxModel, type OnnxModel } from '../onnx/onnx-model';
+import { encodeOnnxModel, type OnnxModel } from '@harma/core';
 import { quantizeModelInt8, type QuantizeOptions, type QuantizeReport } from '../quantize/quantize-int8';
 import { INFERENCE_VERSION } from '../version';
 import { EXPORT_FILES, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, parseExportConfig, type ExportConfig } from './export-config';

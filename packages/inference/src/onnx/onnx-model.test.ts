@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OnnxGraphBuilder } from '../convert/graph-builder';
 import { valueInfo } from '../convert/trace-to-graph';
 import { createOrtRunner } from '../runtime/ort-runtime';
-import { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from './onnx-model';
+import { decodeOnnxModel, encodeOnnxModel, type OnnxModel } from '@harma/core';
 
 function addOneModel(): OnnxModel {
   const builder = new OnnxGraphBuilder('x');
@@ -30,7 +30,7 @@ describe('ONNX protobuf', () => {
     const decoded = decodeOnnxModel(encodeOnnxModel(addOneModel()));
     expect(decoded.irVersion).toBe(9);
     expect(decoded.graph.node.map((n) => n.opType)).toEqual(['MatMul', 'Add']);
-    expect(decoded.graph.input[0]?.type.tensorType.shape.dim).toEqual([{ dimParam: 'batch_size' }, { dimValue: 2 }]);
+    expect(decoded.graph.input[0]?.type.tensorType.shape?.dim).toEqual([{ dimParam: 'batch_size' }, { dimValue: 2 }]);
     const weight = decoded.graph.initializer.find((t) => t.name === 'layer.weight');
     expect(weight?.dims).toEqual([2, 2]);
     expect(Array.from(new Float32Array(Uint8Array.from(weight?.rawData ?? []).buffer))).toEqual([1, 2, 3, 4]);

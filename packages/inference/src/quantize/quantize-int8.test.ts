@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OnnxGraphBuilder } from '../convert/graph-builder';
 import { valueInfo } from '../convert/trace-to-graph';
-import { encodeOnnxModel, type OnnxModel } from '../onnx/onnx-model';
+import { encodeOnnxModel, type OnnxModel } from '@harma/core';
 import { createOrtRunner } from '../runtime/ort-runtime';
 import { quantizeColumns, quantizeModelInt8 } from './quantize-int8';
 

@@ -1,6 +1,6 @@
 import { rawBytes } from '../convert/graph-builder';
 import { liveNodes } from '../convert/graph-prune';
-import { ONNX_DATA_TYPES, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from '../onnx/onnx-model';
+import { ONNX_DATA_TYPES, type OnnxGraph, type OnnxModel, type OnnxNode, type OnnxTensor } from '@harma/core';
 
 export interface QuantizeOptions {
   /**

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { expectAllClose } from '../../testing/close';
 import { SeededRandom } from '../../random/seeded-random';
 import { useBackend } from '../init-backend';
+import { activeProductEngine, PRODUCT_ENGINES } from '../product-engine';
 
 /** Plain double-precision batched product of row-major arrays: a [batch, m, k] · b [batch, k, n]; a batch of 1 broadcasts. */
 function naiveBatchedProduct(a: Float32Array, b: Float32Array, shapes: { batchA: number; batchB: number; m: number; k: number; n: number }): Float64Array {
@@ -32,10 +33,12 @@ function transposeLastTwo(values: Float32Array, batch: number, rows: number, col
   return out;
 }
 
-describe('wasm BatchMatMul kernel', () => {
+// Both engines: ONNX Runtime where onnxruntime-node loads (forced, so its absence fails), XNNPACK always.
+describe.each(PRODUCT_ENGINES)('wasm BatchMatMul kernel on %s', (engine) => {
   const rng = new SeededRandom('batch-mat-mul');
   beforeAll(async () => {
-    await useBackend('wasm');
+    await useBackend('wasm', { products: engine });
+    expect(activeProductEngine()?.engine).toBe(engine);
   });
 
   it.each([
@@ -85,6 +88,20 @@ describe('wasm BatchMatMul kernel', () => {
     expectAllClose(da, naiveBatchedProduct(w, bT, { batchA: 4, batchB: 4, m: 3, k: 2, n: 5 }), { atol: 1e-5 });
     expectAllClose(db, naiveBatchedProduct(aT, w, { batchA: 4, batchB: 4, m: 5, k: 3, n: 2 }), { atol: 1e-5 });
     tf.dispose([a, b, weights, da, db]);
+  });
+
+  it('reads and writes the heap after it grows between products', () => {
+    const a = tf.tensor(rng.fillNormal(3 * 4), [3, 4]);
+    const b = tf.tensor(rng.fillNormal(5 * 4), [5, 4]);
+    const before = tf.matMul(a, b, false, true);
+    const heapBytes = (): number => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.byteLength;
+    const heapBefore = heapBytes();
+    // More than the heap holds now: the wasm memory grows and older heap views detach.
+    const large = tf.zeros([heapBefore / 4 + 2 ** 20]);
+    expect(heapBytes()).toBeGreaterThan(heapBefore);
+    const after = tf.matMul(a, b, false, true);
+    expectAllClose(after, before.dataSync(), { atol: 0 });
+    tf.dispose([a, b, before, large, after]);
   });
 
   it('leaves no tensors behind', () => {

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { OnnxRuntimeProducts } from '../onnxruntime-products/onnxruntime-products';
 import { batchMatMulKernel } from './batch-mat-mul-kernel';
+import { onnxRuntimeBatchMatMulKernel } from './onnxruntime-batch-mat-mul-kernel';
 import { sliceKernel, splitKernel } from './slice-kernels';
 import { transposeKernel } from './transpose-kernel';
 import { wasmInternals } from './wasm-internals';
 
-const installed = new Map<string, tf.KernelFunc>();
+/** Our kernel now registered under each name, and the wasm backend's own one it replaced. */
+const installed = new Map<string, { kernelFunc: tf.KernelFunc; original: tf.KernelFunc; variant: unknown }>();
 
 /**
  * `Identity` that shares its input's data (with a reference count, as the cpu backend and the
@@ -20,21 +23,35 @@ const identityKernel: tf.KernelFunc = (args) => {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 };
 
+export interface WasmKernelOverrideOptions {
+  /** Compute float32 `BatchMatMul` on ONNX Runtime's MLAS instead of XNNPACK. Default: none (XNNPACK). */
+  products?: OnnxRuntimeProducts;
+}
+
 /**
  * Replace the tfjs-backend-wasm 4.22 kernels that waste most time or memory in training:
- * `BatchMatMul` (batched and flagged products on XNNPACK, see `batchMatMulKernel`), `Slice` and
- * `SplitV` (copy only the requested part, see `sliceKernel`), `Transpose` (matrices by blocks, see
+ * `BatchMatMul` (on ONNX Runtime when `products` is given, see `onnxRuntimeBatchMatMulKernel`;
+ * else batched and flagged products on XNNPACK, see `batchMatMulKernel`), `Slice` and `SplitV`
+ * (copy only the requested part, see `sliceKernel`), `Transpose` (matrices by blocks, see
  * `transposeKernel`) and `Identity` (share, do not copy).
  * Results are the same up to float summation order (products) or bit for bit (the rest); strings
- * keep the original kernels. Called by `useBackend('wasm')`; idempotent.
+ * keep the original kernels. Called by `useBackend('wasm')`; idempotent for the same options.
  */
-export function installWasmKernelOverrides(): void {
+export function installWasmKernelOverrides(options: WasmKernelOverrideOptions = {}): void {
   replace('Transpose', (original) => transposeKernel(original));
   const transpose = kernelOf('Transpose');
   replace('Identity', () => identityKernel);
   replace('Slice', () => sliceKernel);
   replace('SplitV', () => splitKernel);
-  replace('BatchMatMul', (original) => batchMatMulKernel(original, transpose));
+  const { products } = options;
+  replace(
+    'BatchMatMul',
+    (original) => {
+      const xnnpack = batchMatMulKernel(original, transpose);
+      return products ? onnxRuntimeBatchMatMulKernel(products, xnnpack) : xnnpack;
+    },
+    products,
+  );
 }
 
 function kernelOf(kernelName: string): tf.KernelFunc {
@@ -43,11 +60,14 @@ function kernelOf(kernelName: string): tf.KernelFunc {
   return kernel.kernelFunc;
 }
 
-function replace(kernelName: string, make: (original: tf.KernelFunc) => tf.KernelFunc): void {
+/** Register `make(original)` under `kernelName`; again only when `variant` (what it is made from) changed. */
+function replace(kernelName: string, make: (original: tf.KernelFunc) => tf.KernelFunc, variant?: unknown): void {
   const current = tf.getKernel(kernelName, 'wasm');
   if (!current) throw new Error(`the wasm backend has no ${kernelName} kernel to replace`);
-  if (current.kernelFunc === installed.get(kernelName)) return;
-  const original = current.kernelFunc;
+  const ours = installed.get(kernelName);
+  const isOurs = current.kernelFunc === ours?.kernelFunc;
+  if (isOurs && ours.variant === variant) return;
+  const original = isOurs ? ours.original : current.kernelFunc;
   const fast = make(original);
   const kernelFunc: tf.KernelFunc = (args) => {
     const inputs = Object.values(args.inputs) as tf.TensorInfo[];
@@ -55,5 +75,5 @@ function replace(kernelName: string, make: (original: tf.KernelFunc) => tf.Kerne
   };
   tf.unregisterKernel(kernelName, 'wasm');
   tf.registerKernel({ ...current, kernelFunc });
-  installed.set(kernelName, kernelFunc);
+  installed.set(kernelName, { kernelFunc, original, variant });
 }

@@ -2,7 +2,7 @@ import { hostArray, tensorProto } from '../graph-builder';
 import type { KernelContext, KernelConverter } from '../kernel-context';
 import { dimsAttr, normalizeAxis, numberAttr, numbersAttr, onnxDtype } from '../kernel-context';
 import { isBatchDim, type Dim } from '../../trace/symbolic-trace';
-import { ONNX_DATA_TYPES } from '../../onnx/onnx-model';
+import { ONNX_DATA_TYPES } from '@harma/core';
 
 /** Past the end of any axis: Slice clamps it to the dimension. */
 const SLICE_TO_END = Number.MAX_SAFE_INTEGER;

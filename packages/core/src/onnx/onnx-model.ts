@@ -46,7 +46,8 @@ export interface OnnxDimension {
 
 export interface OnnxValueInfo {
   name: string;
-  type: { tensorType: { elemType: number; shape: { dim: OnnxDimension[] } } };
+  /** No `shape`: any rank and any dimensions. */
+  type: { tensorType: { elemType: number; shape?: { dim: OnnxDimension[] } } };
   docString?: string;
 }
 
