@@ -4,15 +4,15 @@ import { customGradient } from '../nn/custom-gradient';
 import { residualAdd } from '../nn/residual-add';
 import { SeededRandom } from '../random/seeded-random';
 import { useBackend } from '../runtime/init-backend';
-import { PORTABLE_BACKENDS } from '../testing/backends';
+import { PORTABLE_RUNTIMES } from '../testing/backends';
 import { expectAllClose } from '../testing/close';
 import { tapeGradients } from './tape-backprop';
 
-describe.each(PORTABLE_BACKENDS)('tapeGradients on %s', (backend) => {
+describe.each(PORTABLE_RUNTIMES)('tapeGradients on $label', ({ backend, products }) => {
   const rng = new SeededRandom('tape-backprop');
   const normal = (shape: number[]): tf.Tensor => tf.tensor(rng.fillNormal(shape.reduce((a, b) => a * b, 1)), shape);
   beforeAll(async () => {
-    await useBackend(backend);
+    await useBackend(backend, { products });
   });
 
   it('gives tf.grads’s gradients: broadcasting, a reused input, pass-through gradients, an unused x', () => {

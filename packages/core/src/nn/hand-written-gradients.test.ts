@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Parameter } from '../module/parameter';
 import { SeededRandom } from '../random/seeded-random';
 import { useBackend } from '../runtime/init-backend';
-import { PORTABLE_BACKENDS } from '../testing/backends';
+import { PORTABLE_RUNTIMES } from '../testing/backends';
 import { expectAllClose } from '../testing/close';
 import { gelu, quickGelu } from './activations';
 import { LayerNorm } from './layer-norm';
@@ -27,11 +27,11 @@ function expectSameGradients(actual: tf.Tensor[], expected: tf.Tensor[], label: 
   actual.forEach((gradient, i) => expectAllClose(gradient, (expected[i] as tf.Tensor).dataSync(), TOLERANCE, `${label}, input ${i}`));
 }
 
-describe.each(PORTABLE_BACKENDS)('hand-written gradients on %s', (backend) => {
+describe.each(PORTABLE_RUNTIMES)('hand-written gradients on $label', ({ backend, products }) => {
   const rng = new SeededRandom('hand-written-gradients');
   const normal = (shape: number[], std = 1): tf.Tensor => tf.tensor(rng.fillNormal(shape.reduce((a, b) => a * b, 1), 0, std), shape);
   beforeAll(async () => {
-    await useBackend(backend);
+    await useBackend(backend, { products });
   });
 
   it('linear: input, weight and bias gradients, frozen or trainable, 3-D input and a 4-D kernel', () => {

@@ -4,7 +4,7 @@ import { useBackend } from '../runtime/init-backend';
 import { Parameter } from '../module/parameter';
 import { valueAndGradients } from '../module/gradients';
 import { SeededRandom } from '../random/seeded-random';
-import { PORTABLE_BACKENDS } from '../testing/backends';
+import { PORTABLE_RUNTIMES } from '../testing/backends';
 import { expectAllClose } from '../testing/close';
 import { naiveLinear } from '../testing/naive';
 import { linear } from './linear';
@@ -27,9 +27,9 @@ function expectedGradients(x: Float32Array, w: Float32Array, c: Float32Array, ro
   return { dx, dw, db };
 }
 
-describe.each(PORTABLE_BACKENDS)('linear on %s', (backend) => {
+describe.each(PORTABLE_RUNTIMES)('linear on $label', ({ backend, products }) => {
   beforeAll(async () => {
-    await useBackend(backend);
+    await useBackend(backend, { products });
   });
 
   const rng = new SeededRandom(21);

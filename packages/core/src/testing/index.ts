@@ -2,5 +2,6 @@ export { repositoryRoot, fixturePath, referenceData, referencePath, describeWith
 export type { ReferenceData } from './reference-data';
 export { compareValues, expectAllClose } from './close';
 export type { Tolerance, Difference } from './close';
-export { PORTABLE_BACKENDS } from './backends';
+export { PORTABLE_BACKENDS, PORTABLE_RUNTIMES } from './backends';
+export type { PortableRuntime } from './backends';
 export { naiveLinear, naiveSelfAttention, referenceErf } from './naive';

@@ -1,10 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { productShape } from './product-shape';
 import { heapOffset, wasmInternals, type WasmBackendInternals, type WasmModule } from './wasm-internals';
-
-interface BatchMatMulAttributes {
-  transposeA: boolean;
-  transposeB: boolean;
-}
 
 type WasmProduct = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, transposeA: number, transposeB: number, outId: number) => void;
 
@@ -35,21 +31,10 @@ function shapeBytes(shape: number[]): Uint8Array {
  */
 export function batchMatMulKernel(original: tf.KernelFunc, transposeKernel: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttributes;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return original(args);
-    const aOuter = a.shape.slice(0, -2);
-    const bOuter = b.shape.slice(0, -2);
-    const batchA = tf.util.sizeFromShape(aOuter);
-    const batchB = tf.util.sizeFromShape(bOuter);
-    if (!transposeA && !transposeB && batchA === 1 && batchB === 1) return original(args);
-    const [aRows, aColumns] = a.shape.slice(-2) as [number, number];
-    const [bRows, bColumns] = b.shape.slice(-2) as [number, number];
-    const m = transposeA ? aColumns : aRows;
-    const k = transposeA ? aRows : aColumns;
-    const n = transposeB ? bRows : bColumns;
-    if ((transposeB ? bColumns : bRows) !== k || m * n * k === 0) return original(args);
-    const outer = tf.broadcast_util.assertAndGetBroadcastShape(aOuter, bOuter);
+    const shape = productShape(args);
+    if (!shape) return original(args);
+    const { a, b, m, k, n, aOuter, bOuter, outer, transposeA, transposeB } = shape;
+    if (!transposeA && !transposeB && tf.util.sizeFromShape(aOuter) === 1 && tf.util.sizeFromShape(bOuter) === 1) return original(args);
 
     const backend = wasmInternals(args.backend);
     const transposed = (x: tf.TensorInfo): tf.TensorInfo => {
