@@ -130,32 +130,76 @@ export async function loadAdapters(file: string, backbone: Backbone, given: Load
     const differences = diffOptions(resolveFor(description.kind, backbone, given.options as Record<string, unknown>, 'loadAdapters options'), fileOptions);
     if (differences.length > 0) throw new Error(`${file}: the options given differ from the file's — ${differences.join('; ')}`);
   }
-  const existing = given.attachment ?? (attachmentsOf(backbone).find((a) => a.kind === description.kind) as AnyAttachment | undefined);
-  if (existing !== undefined) {
-    if (existing.backbone !== backbone) throw new Error(`loadAdapters ${file}: the attachment belongs to another backbone`);
-    if (existing.kind !== description.kind) throw new Error(`${file}: holds ${description.kind} adapters but the attachment is ${existing.kind}`);
-    const differences = diffOptions(existing.options, fileOptions);
-    if (differences.length > 0) throw new Error(`${file}: adapter options differ from the attached ${existing.kind} — ${differences.join('; ')}`);
-  }
-  const attachment = existing ?? attachFor(description.kind, backbone, description.options);
   const { tensors } = await loadSafetensors(file);
   try {
-    assignByName(attachment, tensors, file);
+    return assignInto(backbone, description, fileOptions, tensors, { source: file, attachment: given.attachment });
+  } finally {
+    for (const tensor of tensors.values()) tensor.dispose();
+  }
+}
+
+export interface LoadAdapterTensorsOptions {
+  /** The method the tensors belong to. */
+  adapter: AdapterKind;
+  /** Its options (as for `attachHarma` and the baselines, without `rng`). Default: the method's defaults. */
+  options?: Omit<HarmaOptions, 'rng'> | Omit<LoraOptions, 'rng'> | Omit<ClipAdapterOptions, 'rng'>;
+  /** Load into this attachment (its options must match). Default: the backbone's live one of the method, else a new one. */
+  attachment?: AnyAttachment;
+  /**
+   * Take the attachment's names from `tensors` and leave every other one alone — for a whole
+   * training checkpoint (backbone and adapters) such as the official HarMA `checkpoint_best.pth`.
+   * Default: false (a name the attachment does not have is an error).
+   */
+  ignoreOthers?: boolean;
+  /** Names the tensors' origin in errors. Default: 'adapter tensors'. */
+  source?: string;
+}
+
+/**
+ * Load adapter parameters from tensors already read (any weight file, under the official
+ * state-dict names: `visual.transformer.resblocks.{i}.mmadapter.…`, `gate1`, `temp`), as
+ * `loadAdapters` does for its own files. The tensors stay the caller's. Returns the attachment.
+ */
+export function loadAdapterTensors(tensors: ReadonlyMap<string, tf.Tensor>, backbone: Backbone, given: LoadAdapterTensorsOptions): AnyAttachment {
+  const source = given.source ?? 'adapter tensors';
+  if (given.attachment !== undefined && given.attachment.kind !== given.adapter) throw new Error(`${source}: the attachment is ${given.attachment.kind}, not ${given.adapter}`);
+  const description: FileDescription = { kind: given.adapter, options: (given.options ?? given.attachment?.options ?? {}) as Record<string, unknown> };
+  const options = resolveFor(description.kind, backbone, description.options, `${source} options`);
+  return assignInto(backbone, description, options, tensors, { source, attachment: given.attachment, ignoreOthers: given.ignoreOthers });
+}
+
+/** Into the given or live attachment of the method (options must agree), or a new one detached again on failure. */
+function assignInto(
+  backbone: Backbone,
+  description: FileDescription,
+  resolvedOptions: unknown,
+  tensors: ReadonlyMap<string, tf.Tensor>,
+  context: { source: string; attachment: AnyAttachment | undefined; ignoreOthers?: boolean | undefined },
+): AnyAttachment {
+  const { source } = context;
+  const existing = context.attachment ?? (attachmentsOf(backbone).find((a) => a.kind === description.kind) as AnyAttachment | undefined);
+  if (existing !== undefined) {
+    if (existing.backbone !== backbone) throw new Error(`loadAdapters ${source}: the attachment belongs to another backbone`);
+    if (existing.kind !== description.kind) throw new Error(`${source}: holds ${description.kind} adapters but the attachment is ${existing.kind}`);
+    const differences = diffOptions(existing.options, resolvedOptions);
+    if (differences.length > 0) throw new Error(`${source}: adapter options differ from the attached ${existing.kind} — ${differences.join('; ')}`);
+  }
+  const attachment = existing ?? attachFor(description.kind, backbone, description.options);
+  try {
+    assignByName(attachment, tensors, source, context.ignoreOthers === true);
   } catch (error) {
     if (existing === undefined) attachment.detach();
     throw error;
-  } finally {
-    for (const tensor of tensors.values()) tensor.dispose();
   }
   return attachment;
 }
 
 /** Assign every parameter of the attachment from `tensors` (any of a shared parameter's names), all or nothing. */
-function assignByName(attachment: AdapterAttachment, tensors: Map<string, tf.Tensor>, source: string): void {
+function assignByName(attachment: AdapterAttachment, tensors: ReadonlyMap<string, tf.Tensor>, source: string, ignoreOthers: boolean): void {
   const byName = new Map(attachment.namedParameters({ duplicates: true }));
   const namesOf = new Map<Parameter, string[]>();
   for (const [name, parameter] of byName) namesOf.set(parameter, [...(namesOf.get(parameter) ?? []), name]);
-  const unexpected = [...tensors.keys()].filter((name) => !byName.has(name));
+  const unexpected = ignoreOthers ? [] : [...tensors.keys()].filter((name) => !byName.has(name));
   const missing: string[] = [];
   const mismatched: Array<{ name: string; expected: number[]; actual: number[] }> = [];
   const plan: Array<[Parameter, tf.Tensor, string]> = [];

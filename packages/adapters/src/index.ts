@@ -19,5 +19,5 @@ export type { ClipAdapterOptions, ResolvedClipAdapterOptions } from './baselines
 export { attachmentsOf } from './attachment';
 export type { AdapterAttachment, AdapterKind, AttachmentCount } from './attachment';
 export { TEMPERATURE_NAME, DEFAULT_TEMPERATURE } from './temperature';
-export { saveAdapters, loadAdapters, ADAPTERS_FILE_FORMAT } from './adapters-file';
-export type { AnyAttachment, SaveAdaptersOptions, SavedAdapters, LoadAdaptersOptions } from './adapters-file';
+export { saveAdapters, loadAdapters, loadAdapterTensors, ADAPTERS_FILE_FORMAT } from './adapters-file';
+export type { AnyAttachment, SaveAdaptersOptions, SavedAdapters, LoadAdaptersOptions, LoadAdapterTensorsOptions } from './adapters-file';

@@ -11,14 +11,8 @@ import {
   type TextTokenizer,
 } from '@harma/core';
 import { ClipTokenizer, isHarmaAdapterName, registerClipBackbones } from '@harma/backbones';
-import {
-  TEMPERATURE_NAME,
-  attachClipAdapter,
-  attachHarma,
-  attachLora,
-  loadAdapters,
-  type AdapterAttachment,
-} from '@harma/adapters';
+import { TEMPERATURE_NAME, attachClipAdapter, attachHarma, attachLora, type AdapterAttachment } from '@harma/adapters';
+import { loadAdaptersFile, methodOptions } from './load-adapters-file';
 import type { TrainConfig } from '../config/train-config';
 
 /** A backbone made ready to train or evaluate: tokenizer, attachment, temperature, freezing. */
@@ -36,7 +30,12 @@ export interface TrainingModel {
 }
 
 export interface BuildModelOptions {
-  /** Load these adapters (a file written by `saveAdapters`) instead of fresh ones. */
+  /**
+   * Load these adapters instead of fresh ones: a file written by `saveAdapters` (`best.safetensors`),
+   * or any weight file holding them under the official names — an official HarMA checkpoint
+   * (`checkpoint_best.pth`), an open_clip state dict, a safetensors file without HarMA.js metadata —
+   * read with the config's adapter type and options.
+   */
   adapters?: string;
   /** Override the config's `adapter.type` (`--adapter`). */
   adapterType?: TrainConfig['adapter']['type'];
@@ -81,22 +80,16 @@ export async function buildTrainingModel(config: TrainConfig, options: BuildMode
     const tokenizer = await ClipTokenizer.load(config.backbone.vocabulary, { contextLength: backbone.contextLength });
     const type = options.adapterType ?? config.adapter.type;
     const rng = new SeededRandom(config.seed).derive('adapters');
-    const temperature = config.training.temperature;
     let attachment: AdapterAttachment | undefined;
     if (options.adapters !== undefined) {
-      attachment = await loadAdapters(options.adapters, backbone);
-      if (attachment.kind !== type && type !== 'none') {
-        throw new Error(`${options.adapters} holds ${attachment.kind} adapters but the run asks for ${type}`);
-      }
-    } else if (type === 'harma') {
-      const { bottleneck, heads, shareHeads, share } = config.adapter.harma;
-      attachment = attachHarma(backbone, { vision: { bottleneck, heads }, text: { bottleneck, heads }, bishare: share, bishareHeads: shareHeads, temperature, rng });
-    } else if (type === 'clip-adapter') {
-      attachment = attachClipAdapter(backbone, { ...config.adapter.clipAdapter, temperature, rng });
-    } else if (type === 'lora') {
-      attachment = attachLora(backbone, { ...config.adapter.lora, temperature, rng });
+      attachment = await loadAdaptersFile(options.adapters, backbone, config, type);
+    } else if (type !== 'none') {
+      const methodRng = { rng };
+      if (type === 'harma') attachment = attachHarma(backbone, { ...methodOptions(config, 'harma'), ...methodRng });
+      else if (type === 'clip-adapter') attachment = attachClipAdapter(backbone, { ...methodOptions(config, 'clip-adapter'), ...methodRng });
+      else attachment = attachLora(backbone, { ...methodOptions(config, 'lora'), ...methodRng });
     }
-    const temperatureParameter = attachment?.temperature ?? ownTemperature(backbone, temperature);
+    const temperatureParameter = attachment?.temperature ?? ownTemperature(backbone, config.training.temperature);
     applyFreezing(backbone, attachment, temperatureParameter, config.training.trainable);
     return {
       backbone,
