@@ -70,13 +70,18 @@ interface FileDescription {
   options: Record<string, unknown>;
 }
 
+/** What the caller says tensors without metadata hold: the method, and its options or the attachment's. */
+function givenDescription(kind: AdapterKind, given: Pick<LoadAdaptersOptions, 'options' | 'attachment'>): FileDescription {
+  return { kind, options: (given.options ?? given.attachment?.options ?? {}) as Record<string, unknown> };
+}
+
 function describeFile(file: string, metadata: Record<string, string>, backbone: Backbone, given: LoadAdaptersOptions): FileDescription {
   if (metadata.format === undefined) {
     const kind = given.adapter ?? given.attachment?.kind;
     if (kind === undefined) {
       throw new Error(`${file}: no HarMA.js adapter metadata (__metadata__.format); pass { adapter, options } to say what the file holds`);
     }
-    return { kind, options: (given.options ?? given.attachment?.options ?? {}) as Record<string, unknown> };
+    return givenDescription(kind, given);
   }
   if (metadata.format !== ADAPTERS_FILE_FORMAT) {
     throw new Error(`${file}: __metadata__.format is '${metadata.format}', expected '${ADAPTERS_FILE_FORMAT}'`);
@@ -163,7 +168,7 @@ export interface LoadAdapterTensorsOptions {
 export function loadAdapterTensors(tensors: ReadonlyMap<string, tf.Tensor>, backbone: Backbone, given: LoadAdapterTensorsOptions): AnyAttachment {
   const source = given.source ?? 'adapter tensors';
   if (given.attachment !== undefined && given.attachment.kind !== given.adapter) throw new Error(`${source}: the attachment is ${given.attachment.kind}, not ${given.adapter}`);
-  const description: FileDescription = { kind: given.adapter, options: (given.options ?? given.attachment?.options ?? {}) as Record<string, unknown> };
+  const description = givenDescription(given.adapter, given);
   const options = resolveFor(description.kind, backbone, description.options, `${source} options`);
   return assignInto(backbone, description, options, tensors, { source, attachment: given.attachment, ignoreOthers: given.ignoreOthers });
 }

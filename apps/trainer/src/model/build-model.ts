@@ -84,10 +84,9 @@ export async function buildTrainingModel(config: TrainConfig, options: BuildMode
     if (options.adapters !== undefined) {
       attachment = await loadAdaptersFile(options.adapters, backbone, config, type);
     } else if (type !== 'none') {
-      const methodRng = { rng };
-      if (type === 'harma') attachment = attachHarma(backbone, { ...methodOptions(config, 'harma'), ...methodRng });
-      else if (type === 'clip-adapter') attachment = attachClipAdapter(backbone, { ...methodOptions(config, 'clip-adapter'), ...methodRng });
-      else attachment = attachLora(backbone, { ...methodOptions(config, 'lora'), ...methodRng });
+      if (type === 'harma') attachment = attachHarma(backbone, { ...methodOptions(config, 'harma'), rng });
+      else if (type === 'clip-adapter') attachment = attachClipAdapter(backbone, { ...methodOptions(config, 'clip-adapter'), rng });
+      else attachment = attachLora(backbone, { ...methodOptions(config, 'lora'), rng });
     }
     const temperatureParameter = attachment?.temperature ?? ownTemperature(backbone, config.training.temperature);
     applyFreezing(backbone, attachment, temperatureParameter, config.training.trainable);

@@ -70,7 +70,7 @@ export function linear(x: tf.Tensor, weight: Parameter | tf.Tensor, bias?: Param
     const save = args.pop() as unknown as tf.GradSaveFunc;
     const input = args[0] as tf.Tensor;
     const flat = tf.reshape(input, [-1, inFeatures]);
-    // A kept transpose of a frozen weight lives on, so XNNPACK gets a transient copy; a fresh one is freed with the product.
+    // On XNNPACK a kept transpose of a frozen weight lives on, so it gets a transient copy; a fresh one is freed with the product.
     const product = !flagFree
       ? tf.matMul(flat, matrix(), false, true)
       : frozenWeight
