@@ -117,6 +117,13 @@ describe.each(PORTABLE_RUNTIMES)('hand-written gradients on $label', ({ backend,
       expectAllClose(packedSelfAttention(packed, heads, mask), reference(packed).dataSync(), TOLERANCE, `${label} value`);
       expectSameGradients(gradientsOf((input) => packedSelfAttention(input, heads, mask), [packed], cotangent), gradientsOf(reference, [packed], cotangent), label);
     }
+    // A mask made inside the forward pass is freed when it ends; the backward, which recomputes the weights, still reads it.
+    const causal = causalMask(tokens);
+    expectSameGradients(
+      gradientsOf((input) => packedSelfAttention(input, heads, causalMask(tokens)), [packed], cotangent),
+      gradientsOf((input) => packedSelfAttention(input, heads, causal), [packed], cotangent),
+      'temporary mask',
+    );
   });
 
   it('residualAdd passes the gradient to both terms and rejects broadcasting', () => {
@@ -129,7 +136,7 @@ describe.each(PORTABLE_RUNTIMES)('hand-written gradients on $label', ({ backend,
     expect(() => residualAdd(a, normal([4]))).toThrow(/shapes \[3,4\] and \[4\] differ/);
   });
 
-  it('keeps only what the backward pass needs: a frozen stack saves nothing but the attention tensors', () => {
+  it('keeps only what the backward pass needs: a frozen stack saves nothing but q, kᵀ and v of the attention', () => {
     const norm = new LayerNorm(6);
     norm.weight.trainable = false;
     norm.bias.trainable = false;
@@ -142,7 +149,13 @@ describe.each(PORTABLE_RUNTIMES)('hand-written gradients on $label', ({ backend,
       savedShapes = (engine.state.activeTape ?? []).flatMap((node) => (node.saved ?? []).map((t) => t.shape));
       return tf.sum(y) as tf.Scalar;
     }, [x]);
-    // LayerNorm: x̂ and 1/σ; linear (frozen): nothing; attention: q, kᵀ, v, weights.
-    expect(savedShapes).toEqual([[2, 4, 6], [2, 4, 1], [2, 2, 4, 3], [2, 2, 3, 4], [2, 2, 4, 3], [2, 2, 4, 4]]);
+    // LayerNorm: x̂ and 1/σ; linear (frozen): nothing; attention: q, kᵀ, v (the weights are recomputed), and the mask when there is one.
+    expect(savedShapes).toEqual([[2, 4, 6], [2, 4, 1], [2, 2, 4, 3], [2, 2, 3, 4], [2, 2, 4, 3]]);
+    tf.variableGrads(() => {
+      const y = packedSelfAttention(linear(norm.forward(x), weight), 2, causalMask(4));
+      savedShapes = (engine.state.activeTape ?? []).flatMap((node) => (node.saved ?? []).map((t) => t.shape));
+      return tf.sum(y) as tf.Scalar;
+    }, [x]);
+    expect(savedShapes.slice(2)).toEqual([[2, 2, 4, 3], [2, 2, 3, 4], [2, 2, 4, 3], [4, 4]]);
   });
 });

@@ -6,9 +6,12 @@ import { customGradient } from './custom-gradient';
  * 3·width] (q | k | v, heads side by side in each) → the heads' contexts merged back [batch,
  * tokens, width]; `mask` [tokens, tokens] is added to the scores (−∞ blocks a position).
  *
- * One custom-gradient op: it keeps q, kᵀ, v and the attention weights for the backward pass and
- * nothing else (composed of tfjs ops it also kept the packed input, the unscaled q and the
- * scores), and its products are four batched matMuls each way.
+ * One custom-gradient op: it keeps q, kᵀ and v for the backward pass and nothing else (composed
+ * of tfjs ops it also kept the packed input, the unscaled q, the scores and the weights). The
+ * backward recomputes the attention weights with the forward's own ops, so they come out
+ * bitwise the same: [batch, heads, tokens, tokens] is a fifth of what a CLIP text block keeps —
+ * more with HarMA's adapters, which attend too — and recomputing it costs about 1 % of the
+ * block's arithmetic.
  */
 export function packedSelfAttention(packed: tf.Tensor, heads: number, mask?: tf.Tensor): tf.Tensor {
   const [batch, tokens, packedWidth] = packed.shape as [number, number, number];
@@ -23,24 +26,31 @@ export function packedSelfAttention(packed: tf.Tensor, heads: number, mask?: tf.
   /** [batch, heads, tokens, headDim] → [batch, tokens, width]. */
   const merge = (t: tf.Tensor): tf.Tensor => tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [batch, tokens, width]);
 
+  /** softmax(q·kᵀ/√d + mask): [batch, heads, tokens, tokens]. */
+  const attentionWeights = (queries: tf.Tensor, keysTransposed: tf.Tensor, additiveMask: tf.Tensor | undefined): tf.Tensor => {
+    let scores = tf.mul(tf.matMul(queries, keysTransposed), scale);
+    if (additiveMask) scores = tf.add(scores, additiveMask);
+    return tf.softmax(scores);
+  };
+
   const op = customGradient<[tf.Tensor]>((input, save) => {
     const [q, k, v] = tf.split(input, 3, 2) as [tf.Tensor, tf.Tensor, tf.Tensor];
     const queries = split(q);
     const keysTransposed = split(k, [0, 2, 3, 1]);
     const values = split(v);
-    let scores = tf.mul(tf.matMul(queries, keysTransposed), scale);
-    if (mask) scores = tf.add(scores, mask);
-    const weights = tf.softmax(scores);
-    save([queries, keysTransposed, values, weights]);
+    const weights = attentionWeights(queries, keysTransposed, mask);
+    // The mask too: a caller's temporary mask must outlive the forward pass.
+    save(mask ? [queries, keysTransposed, values, mask] : [queries, keysTransposed, values]);
     return {
       value: merge(tf.matMul(weights, values)),
       gradFunc: (dy, saved) => {
-        const [savedQueries, savedKeysTransposed, savedValues, savedWeights] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        const [savedQueries, savedKeysTransposed, savedValues, savedMask] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
+        const weights = attentionWeights(savedQueries, savedKeysTransposed, savedMask);
         const dContext = split(dy);
         const dWeights = tf.matMul(dContext, savedValues, false, true);
-        const dValues = tf.matMul(savedWeights, dContext, true, false);
+        const dValues = tf.matMul(weights, dContext, true, false);
         // Softmax backward, then the 1/√d of the scores.
-        const dScores = tf.mul(tf.mul(savedWeights, tf.sub(dWeights, tf.sum(tf.mul(dWeights, savedWeights), -1, true))), scale);
+        const dScores = tf.mul(tf.mul(weights, tf.sub(dWeights, tf.sum(tf.mul(dWeights, weights), -1, true))), scale);
         const dQueries = tf.matMul(dScores, savedKeysTransposed, false, true);
         const dKeys = tf.matMul(dScores, savedQueries, true, false);
         return tf.concat([merge(dQueries), merge(dKeys), merge(dValues)], 2);
