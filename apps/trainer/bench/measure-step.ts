@@ -1,10 +1,10 @@
 // One measurement of the training-step benchmark, in its own process so that its peak RSS is its
 // own: `vite-node bench/measure-step.ts -- <json options>`; prints `RESULT {json}` last.
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom, initBackend, type ProductEngineName } from '@harma/core';
+import { SeededRandom, initBackend, savedForBackward, type ProductEngineName } from '@harma/core';
 import { batchGradients, type TrainingBatch } from '../src/train/batch-gradients';
 import { DataParallelGradients } from '../src/parallel/data-parallel';
-import { buildRandomClipHarma, type RandomClipHarmaRecipe } from '../src/parallel/model-recipe';
+import { buildRandomClipHarma, type RandomClipHarmaRecipe, type ShardModel } from '../src/parallel/model-recipe';
 import { trainingWorkerScript } from '../src/parallel/worker-script';
 import { profileStep } from './profile-step';
 
@@ -17,6 +17,8 @@ export interface MeasureOptions {
   profile?: boolean;
   /** Engine of the wasm backend's matrix products. Default: the first that loads. */
   products?: ProductEngineName;
+  /** Also count what the forward pass keeps for the backward, per pair and tower. */
+  savedForBackward?: boolean;
 }
 
 export interface MeasureResult {
@@ -30,6 +32,14 @@ export interface MeasureResult {
   peakRss: number;
   loss: number;
   profile?: Array<{ kernel: string; seconds: number; share: number; gflops?: number }>;
+  /** Bytes kept for the backward pass per image and per caption (`savedForBackward`, 2 pairs). */
+  savedPerPair?: SavedPerPair;
+}
+
+/** Per tower: bytes the backward pass reads, and bytes of a frozen prefix freed when the forward pass ends. */
+export interface SavedPerPair {
+  image: { kept: number; freedFirst: number };
+  caption: { kept: number; freedFirst: number };
 }
 
 /** The benchmarked model: ViT-B/32 as OpenAI trained it (QuickGELU), HarMA at the official sizes. */
@@ -54,6 +64,20 @@ export function randomBatch(size: number, seed: number): TrainingBatch {
     tokens[row * 77 + 20] = 49407;
   }
   return { pixels: rng.fillNormal(size * 3 * 224 * 224), tokens, imageIds: Int32Array.from({ length: size }, (_, i) => i), size, imageSize: 224 };
+}
+
+/** What each tower's forward pass keeps for the backward one, per pair of `batch` (bytes). */
+function savedPerPairOf(model: ShardModel, batch: TrainingBatch): SavedPerPair {
+  const xs = model.trainable.map(([, parameter]) => parameter.value);
+  const pixels = tf.tensor4d(batch.pixels, [batch.size, 3, batch.imageSize, batch.imageSize]);
+  const tokens = tf.tensor2d(batch.tokens, [batch.size, batch.tokens.length / batch.size], 'int32');
+  const perPair = (f: () => tf.Tensor): { kept: number; freedFirst: number } => {
+    const { bytes, freedBeforeBackward } = savedForBackward(f, xs);
+    return { kept: bytes / batch.size, freedFirst: freedBeforeBackward / batch.size };
+  };
+  const saved = { image: perPair(() => model.backbone.encodeImage(pixels)), caption: perPair(() => model.backbone.encodeText(tokens)) };
+  tf.dispose([pixels, tokens]);
+  return saved;
 }
 
 async function measure(options: MeasureOptions): Promise<MeasureResult> {
@@ -84,9 +108,10 @@ async function measure(options: MeasureOptions): Promise<MeasureResult> {
     seconds.push((performance.now() - started) / 1000);
   }
   const profile = options.profile && !pool ? await profileStep(step) : undefined;
+  const savedPerPair = options.savedForBackward ? savedPerPairOf(model, randomBatch(2, 3)) : undefined;
   await pool?.close();
   model.dispose();
-  return { threads: options.threads, batch: options.batch, seconds, warmupSeconds, buildSeconds, peakRss: process.resourceUsage().maxRSS * 1024, loss, ...(profile ? { profile } : {}) };
+  return { threads: options.threads, batch: options.batch, seconds, warmupSeconds, buildSeconds, peakRss: process.resourceUsage().maxRSS * 1024, loss, ...(profile ? { profile } : {}), ...(savedPerPair ? { savedPerPair } : {}) };
 }
 
 const json = process.argv.slice(2).find((argument) => argument.startsWith('{'));

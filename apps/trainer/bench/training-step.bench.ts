@@ -78,7 +78,7 @@ const anchorGflops = (ANCHOR_BATCH * flops.pairStep) / ANCHOR_STEP_SECONDS / 1e9
 const plan: Array<MeasureOptions & { label: string }> = [
   { label: `batch-8`, threads, batch: 8, steps: 3 },
   { label: `batch-32`, threads, batch: 32, steps: 2 },
-  { label: `batch-8.one-thread`, threads: 1, batch: 8, steps: 2, profile: true },
+  { label: `batch-8.one-thread`, threads: 1, batch: 8, steps: 2, profile: true, savedForBackward: true },
   ...(products?.engine === 'onnxruntime' ? [{ label: `batch-32.xnnpack`, threads, batch: 32, steps: 1, products: 'xnnpack' as const }] : []),
 ];
 const results: BenchResult[] = [benchResult(`trainer.yardstick.${engine}-matmul-one-thread`, yardstick, 'GFLOP/s (PyTorch: 2 threads)', ANCHOR_MATMUL_GFLOPS)];
@@ -103,6 +103,17 @@ for (const run of plan) {
     benchResult(`${name}.gflops`, gflops, 'GFLOP/s (forward + backward)', anchorGflops),
     benchResult(`${name}.peak-rss`, rss, 'GiB peak RSS of the training process', run.batch === ANCHOR_BATCH ? ANCHOR_RSS_GIB : null),
   );
+  if (measured.savedPerPair) {
+    const { image, caption } = measured.savedPerPair;
+    const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+    log(
+      `       kept for the backward pass: ${mib(image.kept)} MiB an image, ${mib(caption.kept)} MiB a caption, ` +
+        `plus ${mib(image.freedFirst)} and ${mib(caption.freedFirst)} MiB of the frozen first layers until the forward pass ends`,
+    );
+    for (const [tower, saved] of [['image', image], ['caption', caption]] as const) {
+      results.push(benchResult(`trainer.step.vit-b-32.saved-for-backward.${tower}`, saved.kept / 2 ** 20, `MiB kept for the backward pass per ${tower} (+${mib(saved.freedFirst)} MiB until the forward pass ends)`, null));
+    }
+  }
   if (measured.profile) {
     log(`       one step on one thread, by kernel (tf.profile, batch ${run.batch}):`);
     for (const kernel of measured.profile.slice(0, 12)) {

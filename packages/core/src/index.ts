@@ -17,8 +17,8 @@ export { StateDictError } from './module/state-dict-error';
 export type { LoadReport, ShapeMismatch } from './module/state-dict-error';
 export { valueAndGradients } from './module/gradients';
 export type { ValueAndGradients } from './module/gradients';
-export { tapeGradients } from './module/tape-backprop';
-export type { TapeGradients } from './module/tape-backprop';
+export { savedForBackward, tapeGradients } from './module/tape-backprop';
+export type { SavedForBackward, TapeGradients } from './module/tape-backprop';
 
 // Layers
 export { Linear, linear } from './nn/linear';

@@ -6,7 +6,11 @@ import { SeededRandom } from '../random/seeded-random';
 import { useBackend } from '../runtime/init-backend';
 import { PORTABLE_RUNTIMES } from '../testing/backends';
 import { expectAllClose } from '../testing/close';
-import { tapeGradients } from './tape-backprop';
+import { linear } from '../nn/linear';
+import { packedSelfAttention } from '../nn/packed-self-attention';
+import { causalMask } from '../nn/multihead-attention';
+import { Parameter } from './parameter';
+import { savedForBackward, tapeGradients } from './tape-backprop';
 
 describe.each(PORTABLE_RUNTIMES)('tapeGradients on $label', ({ backend, products }) => {
   const rng = new SeededRandom('tape-backprop');
@@ -84,5 +88,29 @@ describe.each(PORTABLE_RUNTIMES)('tapeGradients on $label', ({ backend, products
     const leanPeak = probe(depth, lean);
     expect(leanPeak).toBeLessThan(2.5 * layer * depth);
     expect(leanPeak).toBeLessThan(0.65 * probe(depth, tfjs));
+  });
+  it('savedForBackward counts what the backward pass will read, on the paths from xs only, and frees it', () => {
+    const [batch, tokens, width, heads] = [2, 5, 12, 3];
+    const packed = normal([batch, tokens, 3 * width]);
+    const mask = causalMask(tokens);
+    const x = normal([batch, tokens, width]);
+    const frozen = new Parameter(normal([4, width]), { trainable: false });
+    const trainable = new Parameter(normal([4, width]));
+    frozen.transposedMatrix(); // XNNPACK's cached copy, made here rather than inside the count
+    const before = tf.memory().numTensors;
+    // Attention keeps q, kᵀ and v ([batch, heads, tokens, width / heads] each), not its weights; and the mask when given.
+    const attention = 3 * batch * tokens * width * 4;
+    expect(savedForBackward(() => packedSelfAttention(packed, heads), [packed])).toEqual({ bytes: attention, tensors: 3, freedBeforeBackward: 0 });
+    expect(savedForBackward(() => packedSelfAttention(packed, heads, mask), [packed])).toEqual({ bytes: attention + tokens * tokens * 4, tensors: 4, freedBeforeBackward: 0 });
+    // Off the paths from xs: the attention does not depend on x, so its tensors are freed before the backward pass.
+    expect(savedForBackward(() => residualAdd(packedSelfAttention(packed, heads), x), [x])).toEqual({ bytes: 0, tensors: 0, freedBeforeBackward: attention });
+    // A frozen linear layer keeps nothing; a trainable one its flattened input.
+    expect(savedForBackward(() => linear(x, frozen), [x]).bytes).toBe(0);
+    expect(savedForBackward(() => linear(x, trainable), [x, trainable.value]).bytes).toBe(batch * tokens * width * 4);
+    expect(tf.memory().numTensors).toBe(before);
+    expect((tf.engine() as unknown as { state: { activeTape: unknown } }).state.activeTape).toBeNull();
+    tf.dispose([packed, mask, x]);
+    frozen.dispose();
+    trainable.dispose();
   });
 });

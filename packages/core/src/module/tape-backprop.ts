@@ -96,6 +96,51 @@ export function tapeGradients(f: () => tf.Tensor, xs: tf.Tensor[]): TapeGradient
   return { value, grads };
 }
 
+/** What a forward pass keeps for its backward pass (see `savedForBackward`). */
+export interface SavedForBackward {
+  /** Bytes of the distinct tensors the backward pass reads (two saves of the same data count once). */
+  bytes: number;
+  /** How many distinct tensors. */
+  tensors: number;
+  /**
+   * Bytes saved by nodes off the x → y paths (a frozen prefix of the model): alive when the
+   * forward pass ends — the peak — and freed before the backward pass starts.
+   */
+  freedBeforeBackward: number;
+}
+
+/**
+ * The tensors `tapeGradients(f, xs)` keeps from its forward pass until the backward pass reads
+ * them — those saved by the nodes on the x → y paths — and what it frees first: the memory each
+ * example of a batch costs beyond the weights. A diagnostic: it runs `f` once on the tape,
+ * differentiates nothing and frees everything it made.
+ */
+export function savedForBackward(f: () => tf.Tensor, xs: tf.Tensor[]): SavedForBackward {
+  const engine = tf.engine() as unknown as EngineInternals;
+  if (engine.state.gradientDepth !== 0) throw new Error('savedForBackward: not inside a gradient computation');
+  const value = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => tf.tidy(f));
+  const tape = engine.state.activeTape ?? [];
+  const seen = new Set<object>();
+  const tally = (nodes: TapeNode[]): number => {
+    let bytes = 0;
+    for (const tensor of nodes.flatMap((node) => node.saved ?? [])) {
+      if (seen.has(tensor.dataId)) continue;
+      seen.add(tensor.dataId);
+      bytes += tensor.size * tf.util.bytesPerElement(tensor.dtype);
+    }
+    return bytes;
+  };
+  const path = nodesFromXToY(tape, xs, value);
+  const bytes = tally(path);
+  const tensors = seen.size;
+  const onPath = new Set(path.map((node) => node.id));
+  const freedBeforeBackward = tally(tape.filter((node) => !onPath.has(node.id)));
+  for (const node of tape) disposeSaved(node);
+  engine.state.activeTape = null;
+  value.dispose();
+  return { bytes, tensors, freedBeforeBackward };
+}
+
 function disposeSaved(node: TapeNode): void {
   for (const tensor of node.saved ?? []) tensor.dispose();
 }
