@@ -36,7 +36,7 @@ export interface MeasureResult {
   savedPerPair?: SavedPerPair;
 }
 
-/** Per tower: bytes the backward pass reads, and bytes of a frozen prefix freed when the forward pass ends. */
+/** Per tower: bytes the backward pass reads, and bytes recorded off the paths to the embeddings (freed when the forward pass ends). */
 export interface SavedPerPair {
   image: { kept: number; freedFirst: number };
   caption: { kept: number; freedFirst: number };

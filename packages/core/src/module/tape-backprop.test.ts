@@ -89,7 +89,25 @@ describe.each(PORTABLE_RUNTIMES)('tapeGradients on $label', ({ backend, products
     expect(leanPeak).toBeLessThan(2.5 * layer * depth);
     expect(leanPeak).toBeLessThan(0.65 * probe(depth, tfjs));
   });
-  it('savedForBackward counts what the backward pass will read, on the paths from xs only, and frees it', () => {
+  it('does not record a frozen prefix: what it saves is freed as soon as it has run, and the gradients are unchanged', () => {
+    const [batch, tokens, width, heads] = [2, 5, 12, 3];
+    const packed = normal([batch, tokens, 3 * width]);
+    const x = normal([batch, tokens, width]);
+    let held = -1;
+    const { value, grads } = tapeGradients(() => {
+      const before = tf.memory().numTensors;
+      const prefix = packedSelfAttention(packed, heads);
+      held = tf.memory().numTensors - before;
+      return tf.sum(tf.mul(prefix, x));
+    }, [x]);
+    // Recorded, the attention would also hold its q, kᵀ and v until the forward pass ended.
+    expect(held).toBe(1);
+    const expected = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(packedSelfAttention(packed, heads), input)))(x);
+    expectAllClose(grads[0] as tf.Tensor, expected.dataSync(), { atol: 1e-6, rtol: 1e-6 }, 'd/dx');
+    tf.dispose([value, ...grads.filter((g): g is tf.Tensor => g !== undefined), expected, packed, x]);
+  });
+
+  it('savedForBackward counts what the backward pass will read and what is freed before it, and frees everything', () => {
     const [batch, tokens, width, heads] = [2, 5, 12, 3];
     const packed = normal([batch, tokens, 3 * width]);
     const mask = causalMask(tokens);
@@ -102,8 +120,14 @@ describe.each(PORTABLE_RUNTIMES)('tapeGradients on $label', ({ backend, products
     const attention = 3 * batch * tokens * width * 4;
     expect(savedForBackward(() => packedSelfAttention(packed, heads), [packed])).toEqual({ bytes: attention, tensors: 3, freedBeforeBackward: 0 });
     expect(savedForBackward(() => packedSelfAttention(packed, heads, mask), [packed])).toEqual({ bytes: attention + tokens * tokens * 4, tensors: 4, freedBeforeBackward: 0 });
-    // Off the paths from xs: the attention does not depend on x, so its tensors are freed before the backward pass.
-    expect(savedForBackward(() => residualAdd(packedSelfAttention(packed, heads), x), [x])).toEqual({ bytes: 0, tensors: 0, freedBeforeBackward: attention });
+    // Not derived from x: the attention is not recorded at all, its tensors freed as soon as it has run.
+    expect(savedForBackward(() => residualAdd(packedSelfAttention(packed, heads), x), [x])).toEqual({ bytes: 0, tensors: 0, freedBeforeBackward: 0 });
+    // Derived from x but not reaching y: recorded, and freed before the backward pass.
+    const deadEnd = (): tf.Tensor => {
+      linear(x, trainable);
+      return residualAdd(x, x);
+    };
+    expect(savedForBackward(deadEnd, [x])).toEqual({ bytes: 0, tensors: 0, freedBeforeBackward: x.size * 4 });
     // A frozen linear layer keeps nothing; a trainable one its flattened input.
     expect(savedForBackward(() => linear(x, frozen), [x]).bytes).toBe(0);
     expect(savedForBackward(() => linear(x, trainable), [x, trainable.value]).bytes).toBe(batch * tokens * width * 4);

@@ -10,12 +10,15 @@ interface TapeNode {
   saved?: tf.Tensor[];
 }
 
+type AddTapeNode = (kernelName: string, inputs: Record<string, tf.Tensor>, outputs: tf.Tensor[], gradientsFunc: unknown, saved: tf.Tensor[] | undefined, attrs: unknown) => void;
+
 /** The engine members used below (tfjs-core 4.22, pinned by the workspace). */
 interface EngineInternals {
   state: { activeTape: TapeNode[] | null; gradientDepth: number };
   startTape(): void;
   endTape(): void;
   scopedRun<T>(start: () => void, end: () => void, f: () => T): T;
+  addTapeNode: AddTapeNode;
 }
 
 export interface TapeGradients {
@@ -30,17 +33,18 @@ export interface TapeGradients {
  * tensor the forward pass made on the way from x to y) and every tensor a node saved until the
  * whole backward pass ends — for a transformer, about three times its saved activations alive at
  * once at the end. Here a node's output gradients and saved tensors are freed as soon as the node
- * has been differentiated, and the saved tensors of nodes off the x → y paths (frozen early
- * layers) before the backward pass starts. Inside another gradient computation (higher order)
- * it frees nothing early, as tfjs. Same gradients as tfjs: same tape, same gradient functions,
+ * has been differentiated; a node none of whose inputs derives from an x (a frozen prefix of the
+ * model) is not recorded at all and its saved tensors are freed as soon as it has run; the saved
+ * tensors of the other nodes off the x → y paths are freed before the backward pass starts.
+ * Inside another gradient computation (higher order) it frees nothing early, as tfjs. Same gradients as tfjs: same tape, same gradient functions,
  * same accumulation order.
  */
 export function tapeGradients(f: () => tf.Tensor, xs: tf.Tensor[]): TapeGradients {
   const engine = tf.engine() as unknown as EngineInternals;
-  const value = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => tf.tidy(f));
+  const outermost = engine.state.gradientDepth === 0;
+  const value = recordForward(engine, f, outermost ? xs : undefined);
   if (!(value instanceof tf.Tensor)) throw new Error('tapeGradients: f must return a tensor');
   const tape = engine.state.activeTape ?? [];
-  const outermost = engine.state.gradientDepth === 0;
   const path = nodesFromXToY(tape, xs, value);
   if (outermost) {
     const onPath = new Set(path.map((node) => node.id));
@@ -118,7 +122,7 @@ export interface SavedForBackward {
 export function savedForBackward(f: () => tf.Tensor, xs: tf.Tensor[]): SavedForBackward {
   const engine = tf.engine() as unknown as EngineInternals;
   if (engine.state.gradientDepth !== 0) throw new Error('savedForBackward: not inside a gradient computation');
-  const value = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => tf.tidy(f));
+  const value = recordForward(engine, f, xs);
   const tape = engine.state.activeTape ?? [];
   const seen = new Set<object>();
   const tally = (nodes: TapeNode[]): number => {
@@ -139,6 +143,35 @@ export function savedForBackward(f: () => tf.Tensor, xs: tf.Tensor[]): SavedForB
   engine.state.activeTape = null;
   value.dispose();
   return { bytes, tensors, freedBeforeBackward };
+}
+
+/**
+ * Run `f` on the tape. With `xs`, a node none of whose inputs derives from an x is left off the
+ * tape and its saved tensors are freed at once: no gradient w.r.t. the xs passes through it, and
+ * kept until the forward pass ends they would add to its peak. Nodes of a gradient computation
+ * nested inside `f` (a deeper tape) are all recorded, as that computation needs them.
+ */
+function recordForward(engine: EngineInternals, f: () => tf.Tensor, xs?: tf.Tensor[]): tf.Tensor {
+  const record = (): tf.Tensor => engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => tf.tidy(f));
+  if (!xs) return record();
+  const fromX = new Set(xs.map((x) => x.id));
+  const addTapeNode = engine.addTapeNode;
+  const depth = engine.state.gradientDepth + 1;
+  engine.addTapeNode = (kernelName, inputs, outputs, gradientsFunc, saved, attrs) => {
+    if (engine.state.gradientDepth === depth && !Object.values(inputs).some((input) => fromX.has(input.id))) {
+      for (const tensor of saved ?? []) tensor.dispose();
+      return;
+    }
+    for (const output of outputs) fromX.add(output.id);
+    addTapeNode.call(engine, kernelName, inputs, outputs, gradientsFunc, saved, attrs);
+  };
+  try {
+    return record();
+  } finally {
+    // The engine's own method is its prototype's: removing the wrapper restores it.
+    delete (engine as Partial<EngineInternals>).addTapeNode;
+    if (engine.addTapeNode !== addTapeNode) engine.addTapeNode = addTapeNode;
+  }
 }
 
 function disposeSaved(node: TapeNode): void {
