@@ -36,8 +36,8 @@ export interface TapeGradients {
  * has been differentiated; a node none of whose inputs derives from an x (a frozen prefix of the
  * model) is not recorded at all and its saved tensors are freed as soon as it has run; the saved
  * tensors of the other nodes off the x → y paths are freed before the backward pass starts.
- * Inside another gradient computation (higher order) it frees nothing early, as tfjs. Same gradients as tfjs: same tape, same gradient functions,
- * same accumulation order.
+ * Inside another gradient computation (higher order) it frees nothing early, as tfjs. Same
+ * gradients as tfjs: same tape, same gradient functions, same accumulation order.
  */
 export function tapeGradients(f: () => tf.Tensor, xs: tf.Tensor[]): TapeGradients {
   const engine = tf.engine() as unknown as EngineInternals;
@@ -107,8 +107,9 @@ export interface SavedForBackward {
   /** How many distinct tensors. */
   tensors: number;
   /**
-   * Bytes saved by nodes off the x → y paths (a frozen prefix of the model): alive when the
-   * forward pass ends — the peak — and freed before the backward pass starts.
+   * Bytes saved by nodes that derive from an x but do not lead to y: alive when the forward pass
+   * ends — its peak — and freed before the backward pass starts. (Nodes that do not derive from
+   * an x, a frozen prefix, are not recorded and count nowhere.)
    */
   freedBeforeBackward: number;
 }
