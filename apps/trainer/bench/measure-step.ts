@@ -36,10 +36,10 @@ export interface MeasureResult {
   savedPerPair?: SavedPerPair;
 }
 
-/** Per tower: bytes the backward pass reads, and bytes recorded off the paths to the embeddings (freed when the forward pass ends). */
+/** Per tower: bytes the backward pass reads, per pair. */
 export interface SavedPerPair {
-  image: { kept: number; freedFirst: number };
-  caption: { kept: number; freedFirst: number };
+  image: number;
+  caption: number;
 }
 
 /** The benchmarked model: ViT-B/32 as OpenAI trained it (QuickGELU), HarMA at the official sizes. */
@@ -66,15 +66,12 @@ export function randomBatch(size: number, seed: number): TrainingBatch {
   return { pixels: rng.fillNormal(size * 3 * 224 * 224), tokens, imageIds: Int32Array.from({ length: size }, (_, i) => i), size, imageSize: 224 };
 }
 
-/** What each tower's forward pass keeps for the backward one, per pair of `batch` (bytes). */
+/** Bytes each tower's forward pass keeps for the backward one, per pair of `batch`. */
 function savedPerPairOf(model: ShardModel, batch: TrainingBatch): SavedPerPair {
   const xs = model.trainable.map(([, parameter]) => parameter.value);
   const pixels = tf.tensor4d(batch.pixels, [batch.size, 3, batch.imageSize, batch.imageSize]);
   const tokens = tf.tensor2d(batch.tokens, [batch.size, batch.tokens.length / batch.size], 'int32');
-  const perPair = (f: () => tf.Tensor): { kept: number; freedFirst: number } => {
-    const { bytes, freedBeforeBackward } = savedForBackward(f, xs);
-    return { kept: bytes / batch.size, freedFirst: freedBeforeBackward / batch.size };
-  };
+  const perPair = (f: () => tf.Tensor): number => savedForBackward(f, xs).bytes / batch.size;
   const saved = { image: perPair(() => model.backbone.encodeImage(pixels)), caption: perPair(() => model.backbone.encodeText(tokens)) };
   tf.dispose([pixels, tokens]);
   return saved;
