@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { loadSafetensors } from '@harma/core';
-import { fixturePath } from '@harma/core/testing';
+import { fixturePath } from '@harma/test-support';
 import { attachHarma, type HarmaOptions } from '@harma/adapters';
 import { createClip, loadWeights, validateClipConfig, type ClipConfig, type ClipModel } from '@harma/backbones';
 

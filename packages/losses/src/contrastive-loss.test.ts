@@ -3,7 +3,7 @@ import { SeededRandom, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contrastiveLoss, contrastiveTargets } from './contrastive-loss';
-import { centralDifferences, naiveContrastive, randomUnitRows } from './testing/naive-losses';
+import { centralDifferences, naiveContrastive, randomUnitRows } from '../test/naive-losses';
 
 describe.each(PORTABLE_BACKENDS)('contrastiveLoss on %s', (backend) => {
   beforeAll(async () => {

@@ -4,8 +4,8 @@ import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contrastiveLoss } from './contrastive-loss';
 import { harmaObjective } from './harma-objective';
-import { readGoldenBatch, type GoldenBatch } from './testing/golden-batch';
-import { centralDifferences, naiveContrastive, naiveTripletSum, naiveUniformity, randomUnitRows } from './testing/naive-losses';
+import { readGoldenBatch, type GoldenBatch } from '../test/golden-batch';
+import { centralDifferences, naiveContrastive, naiveTripletSum, naiveUniformity, randomUnitRows } from '../test/naive-losses';
 import { weightedTripletLoss } from './weighted-triplet-loss';
 
 /** The fixture README's tolerance for losses: |a − e| ≤ 1e-6 + 1e-4·|e|. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { centralDifferences, naiveTripletSum, randomUnitRows } from './testing/naive-losses';
+import { centralDifferences, naiveTripletSum, randomUnitRows } from '../test/naive-losses';
 import { tripletLoss } from './triplet-loss';
 
 describe.each(PORTABLE_BACKENDS)('tripletLoss (VSE++) on %s', (backend) => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { centralDifferences, naiveUniformity, randomUnitRows } from './testing/naive-losses';
+import { centralDifferences, naiveUniformity, randomUnitRows } from '../test/naive-losses';
 import { uniformityLoss } from './uniformity-loss';
 
 describe.each(PORTABLE_BACKENDS)('uniformityLoss on %s', (backend) => {

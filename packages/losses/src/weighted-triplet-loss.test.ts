@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { centralDifferences, naiveTripletSum, randomUnitRows, type NaivePair } from './testing/naive-losses';
+import { centralDifferences, naiveTripletSum, randomUnitRows, type NaivePair } from '../test/naive-losses';
 import { weightedCost, weightedTripletLoss } from './weighted-triplet-loss';
 
 describe.each(PORTABLE_BACKENDS)('weightedTripletLoss on %s', (backend) => {

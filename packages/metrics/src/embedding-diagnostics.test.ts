@@ -3,7 +3,7 @@ import { SeededRandom, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { alignment, embeddingDiagnostics, formatDiagnostics, meanPairwiseCosine, modalityGap, uniformity } from './embedding-diagnostics';
-import { drawRows } from './testing/random-gallery';
+import { drawRows } from '../test/random-gallery';
 
 function unitRows(rng: SeededRandom, count: number, dim: number, shift = 0): Float32Array {
   const rows = drawRows(count, dim, () => rng.normal());

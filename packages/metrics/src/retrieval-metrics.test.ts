@@ -1,11 +1,10 @@
-import { fixturePath } from '@harma/core/testing';
+import { fixturePath, readMetricsCases } from '@harma/test-support';
 import { describe, expect, it } from 'vitest';
-import { metricsFromRanks } from './recall';
+import { RETRIEVAL_METRIC_FIELDS, metricsFromRanks } from './recall';
 import { retrievalMetrics, retrievalRanks } from './retrieval-metrics';
-import { readMetricsCases } from './testing/metrics-cases';
 import type { TieRule } from './tie-rule';
 
-const cases = readMetricsCases(fixturePath('golden', 'metrics', 'cases.json'));
+const cases = readMetricsCases(fixturePath('golden', 'metrics', 'cases.json'), RETRIEVAL_METRIC_FIELDS);
 
 /** The fixture's names for the simple rules. */
 const FIXTURE_RULE: Record<string, TieRule> = {

@@ -3,7 +3,7 @@ import { SeededRandom, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { retrievalMetrics, retrievalRanks } from './retrieval-metrics';
-import { doubleScores, drawRows, galleryTruth, type TestGallery } from './testing/random-gallery';
+import { doubleScores, drawRows, galleryTruth, type TestGallery } from '../test/random-gallery';
 
 function tensors(gallery: TestGallery): { imageEmbeddings: tf.Tensor; textEmbeddings: tf.Tensor } {
   return {

@@ -3,7 +3,7 @@ import { SeededRandom, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { streamingTopK } from './streaming-top-k';
-import { drawRows } from './testing/random-gallery';
+import { drawRows } from '../test/random-gallery';
 
 /** Brute force: sort every gallery index by (score desc, index asc). */
 function bruteTopK(queries: Float32Array, gallery: Float32Array, count: number, size: number, dim: number, k: number): number[][] {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { compareValues } from '@harma/core/testing';
 import type { CheckLine } from './report';
 
 export interface GoldenTolerance {
@@ -25,31 +26,4 @@ export function compareTensor(name: string, actual: tf.Tensor, expected: tf.Tens
   }
   const difference = compareValues(actual.dataSync() as ArrayLike<number>, expected.dataSync() as ArrayLike<number>, tolerance);
   return { name, status: difference.failures === 0 ? 'ok' : 'off', maxAbs: difference.maxAbs, maxRel: difference.maxRel, note };
-}
-
-/**
- * Elementwise comparison under a tolerance. Kept here rather than imported from
- * `@harma/core/testing`, whose module loads vitest and so cannot run in the CLI.
- */
-export function compareValues(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tolerance: GoldenTolerance,
-): { maxAbs: number; maxRel: number; failures: number } {
-  if (actual.length !== expected.length) throw new Error(`compareValues: ${actual.length} values against ${expected.length} expected`);
-  let maxAbs = 0;
-  let maxRel = 0;
-  let failures = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i] as number;
-    const e = expected[i] as number;
-    const diff = Math.abs(a - e);
-    const allowed = tolerance.combine === 'max' ? Math.max(tolerance.atol, tolerance.rtol * Math.abs(e)) : tolerance.atol + tolerance.rtol * Math.abs(e);
-    // NaN fails and is reported as the largest difference.
-    if (!(diff <= allowed)) failures += 1;
-    if (Number.isNaN(diff)) maxAbs = NaN;
-    else if (diff > maxAbs) maxAbs = diff;
-    if (e !== 0 && diff / Math.abs(e) > maxRel) maxRel = diff / Math.abs(e);
-  }
-  return { maxAbs, maxRel, failures };
 }

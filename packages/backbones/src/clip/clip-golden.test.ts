@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSafetensors, useBackend } from '@harma/core';
-import { PORTABLE_BACKENDS, expectAllClose, fixturePath } from '@harma/core/testing';
+import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
+import { fixturePath } from '@harma/test-support';
 import { createClip, type ClipModel } from './clip-model';
-import { goldenClipConfig } from './__fixtures__/golden-config';
+import { goldenClipConfig } from '../../test/golden-config';
 import { loadClipStateDict, isHarmaAdapterName } from './load-clip';
 
 describe.each(PORTABLE_BACKENDS)('CLIP reproduces the plain.* golden outputs (%s)', (backend) => {

@@ -6,7 +6,7 @@ import { createClip, type ClipModel } from './clip-model';
 import type { ClipConfig } from './config';
 import { loadClipStateDict, isHarmaAdapterName } from './load-clip';
 import { PatchEmbedding } from './vision-transformer';
-import { goldenClipConfig, goldenFile } from './__fixtures__/golden-config';
+import { goldenClipConfig, goldenFile } from '../../test/golden-config';
 
 const small: ClipConfig = {
   embedDim: 24,

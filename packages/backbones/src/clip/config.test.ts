@@ -7,7 +7,7 @@ import { createClip } from './clip-model';
 import { validateClipConfig, type ClipConfig } from './config';
 import { listModelConfigs, loadModelConfig } from './model-configs';
 import { parseOpenClipConfig, toOpenClipConfig } from './open-clip-config';
-import { goldenClipConfig } from './__fixtures__/golden-config';
+import { goldenClipConfig } from '../../test/golden-config';
 
 describe('shipped model configs', () => {
   it('lists ViT-B-32, ViT-B-16, ViT-L-14 and their quickgelu variants', () => {

@@ -8,7 +8,7 @@ import type { ClipModel } from './clip-model';
 import { isHarmaAdapterName, loadClip } from './load-clip';
 import { toOpenClipConfig } from './open-clip-config';
 import { registerClipBackbones, type ClipBackboneOptions } from './register';
-import { goldenClipConfig, goldenFile } from './__fixtures__/golden-config';
+import { goldenClipConfig, goldenFile } from '../../test/golden-config';
 
 const config = goldenClipConfig('tiny-gelu');
 let dir: string;

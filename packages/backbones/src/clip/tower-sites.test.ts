@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Parameter, loadSafetensors, useBackend } from '@harma/core';
 import { createClip, type ClipModel } from './clip-model';
 import { isHarmaAdapterName, loadClipStateDict } from './load-clip';
-import { goldenClipConfig, goldenFile } from './__fixtures__/golden-config';
+import { goldenClipConfig, goldenFile } from '../../test/golden-config';
 
 let model: ClipModel;
 let pixels: tf.Tensor;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithReferenceData } from '@harma/core/testing';
+import { describeWithReferenceData } from '@harma/test-support';
 import { ClipTokenizer } from './clip-tokenizer';
 import { buildBpeVocabulary, type BpeVocabulary } from './vocabulary';
 import { readBpeVocabulary } from './vocabulary-files';

@@ -1,5 +1,3 @@
-export { repositoryRoot, fixturePath, referenceData, referencePath, describeWithReferenceData } from './reference-data';
-export type { ReferenceData } from './reference-data';
 export { compareValues, expectAllClose } from './close';
 export type { Tolerance, Difference } from './close';
 export { PORTABLE_BACKENDS, PORTABLE_RUNTIMES } from './backends';

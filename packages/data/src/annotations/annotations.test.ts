@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeWithReferenceData } from '@harma/core/testing';
+import { describeWithReferenceData } from '@harma/test-support';
 import { AnnotationError } from './annotation-error';
 import { buildEvalAnnotations, readEvalAnnotations } from './eval-annotations';
 import { buildTrainAnnotations, readTrainAnnotations } from './train-annotations';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeWithReferenceData } from '@harma/core/testing';
+import { describeWithReferenceData } from '@harma/test-support';
 import { CaptionError, normalizeCaption } from './normalize-caption';
 
 describe('normalizeCaption', () => {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@harma/core';
-import { expectAllClose, fixturePath } from '@harma/core/testing';
+import { expectAllClose } from '@harma/core/testing';
+import { fixturePath } from '@harma/test-support';
 import { harmaForwardComputer, harmaOptionsFromFixture } from './harma-forward';
 import { readModelFixture } from './model-fixture';
 

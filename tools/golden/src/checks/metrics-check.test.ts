@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fixturePath } from '@harma/core/testing';
+import { fixturePath } from '@harma/test-support';
 import { describe, expect, it } from 'vitest';
 import { checkMetricsCases } from './metrics-check';
 

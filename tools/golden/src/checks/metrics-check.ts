@@ -1,5 +1,6 @@
 import { RETRIEVAL_METRIC_FIELDS, metricsFromRanks, retrievalRanks, type RetrievalMetrics, type RetrievalRanks, type TieRule } from '@harma/metrics';
-import { readMetricsCases, type MetricsCase } from '@harma/metrics/testing';
+// The subpath, not the package entry: the CLI runs outside vitest, which the entry loads.
+import { readMetricsCases, type MetricsCase } from '@harma/test-support/metrics-cases';
 import type { CheckLine } from '../report';
 
 /** The fixture's `tie_rules` names of the rules @harma/metrics implements. */
@@ -44,7 +45,7 @@ function rankLine(name: string, actual: Int32Array, expected: readonly number[])
   };
 }
 
-function ranksOf(entry: MetricsCase, tieRule: TieRule): RetrievalRanks {
+function ranksOf(entry: MetricsCase<keyof RetrievalMetrics>, tieRule: TieRule): RetrievalRanks {
   return retrievalRanks({ scores: entry.scores, images: entry.images, captions: entry.captions }, { img2txt: entry.img2txt, txt2img: entry.txt2img, tieRule });
 }
 
@@ -59,7 +60,7 @@ function ranksOf(entry: MetricsCase, tieRule: TieRule): RetrievalRanks {
  */
 export async function checkMetricsCases(file: string): Promise<CheckLine[]> {
   const lines: CheckLine[] = [];
-  for (const entry of readMetricsCases(file)) {
+  for (const entry of readMetricsCases(file, RETRIEVAL_METRIC_FIELDS)) {
     for (const tieRule of ['numpy', 'lower-index-first', 'higher-index-first'] as const) {
       const prefix = `${entry.name}/${tieRule}`;
       const ranks = ranksOf(entry, tieRule);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSafetensors, useBackend, writeSafetensors } from '@harma/core';
-import { fixturePath } from '@harma/core/testing';
+import { fixturePath } from '@harma/test-support';
 import type { CheckLine } from '../report';
 import { clipConfigFromFixture } from './fixture-config';
 import { checkModelFixture } from './model-check';

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithReferenceData } from '@harma/core/testing';
+import { describeWithReferenceData } from '@harma/test-support';
 import { checkTokenizerFixture, defaultVocabularyPath } from './tokenizer-check';
 
 describeWithReferenceData('golden tokenizer check', (dir) => {

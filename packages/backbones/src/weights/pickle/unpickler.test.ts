@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PickleWriter } from '../torch/__fixtures__/pickle-writer';
+import { PickleWriter } from '../../../test/pickle-writer';
 import { PickleError, unpickle, type PickleGlobal, type PickleTuple } from './unpickler';
 
 const refuseAll = (module: string, name: string): PickleGlobal => {

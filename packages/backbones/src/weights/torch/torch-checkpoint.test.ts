@@ -4,11 +4,11 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { floatToBfloat16, floatToHalf, loadSafetensors, useBackend } from '@harma/core';
-import { fixturePath } from '@harma/core/testing';
+import { fixturePath } from '@harma/test-support';
 import { readWeightFile } from '../load-weights';
 import { WeightFileError } from '../weight-file-error';
-import { PickleWriter } from './__fixtures__/pickle-writer';
-import { bytesOf, writeTorchArchive, writeZip } from './__fixtures__/zip-writer';
+import { PickleWriter } from '../../../test/pickle-writer';
+import { bytesOf, writeTorchArchive, writeZip } from '../../../test/zip-writer';
 
 let dir: string;
 

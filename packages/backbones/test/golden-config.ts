@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fixturePath } from '@harma/core/testing';
-import type { ClipConfig } from '../config';
+import { fixturePath } from '@harma/test-support';
+import type { ClipConfig } from '../src/index';
 
 /**
  * Test support: the ClipConfig of a golden model fixture, read from its config.json (layout in

@@ -1,5 +1,5 @@
 import { readSafetensors, type HostTensor } from '@harma/core';
-import { fixturePath } from '@harma/core/testing';
+import { fixturePath } from '@harma/test-support';
 
 /** Embeddings, ids, temperature and expected losses of one golden model fixture (no model needed). */
 export interface GoldenBatch {

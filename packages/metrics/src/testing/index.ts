@@ -1,2 +1,0 @@
-export { readMetricsCases } from './metrics-cases';
-export type { MetricsCase } from './metrics-cases';

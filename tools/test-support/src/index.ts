@@ -1,0 +1,8 @@
+// Loads vitest (describeWithReferenceData): for test files only. A program outside vitest imports
+// `@harma/test-support/metrics-cases` instead.
+export { repositoryRoot, fixturePath } from './repository';
+export { referenceData, referencePath } from './reference-data';
+export type { ReferenceData } from './reference-data';
+export { describeWithReferenceData } from './describe-with-reference-data';
+export { readMetricsCases } from './metrics-cases';
+export type { MetricsCase } from './metrics-cases';
