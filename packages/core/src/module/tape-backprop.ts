@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkTestedVersion } from '../runtime/tested-versions';
 
 /** A node of the tfjs engine's gradient tape (tfjs-core 4.22 `TapeNode`, not exported). */
 interface TapeNode {
@@ -12,7 +13,7 @@ interface TapeNode {
 
 type AddTapeNode = (kernelName: string, inputs: Record<string, tf.Tensor>, outputs: tf.Tensor[], gradientsFunc: unknown, saved: tf.Tensor[] | undefined, attrs: unknown) => void;
 
-/** The engine members used below (tfjs-core 4.22, pinned by the workspace). */
+/** The engine members used below (tfjs-core 4.22: the peer range is exact and checked, see tested-versions.ts). */
 interface EngineInternals {
   state: { activeTape: TapeNode[] | null; gradientDepth: number };
   startTape(): void;
@@ -40,6 +41,7 @@ export interface TapeGradients {
  * gradients as tfjs: same tape, same gradient functions, same accumulation order.
  */
 export function tapeGradients(f: () => tf.Tensor, xs: tf.Tensor[]): TapeGradients {
+  checkTestedVersion('@tensorflow/tfjs-core', tf.version_core);
   const engine = tf.engine() as unknown as EngineInternals;
   const outermost = engine.state.gradientDepth === 0;
   const value = recordForward(engine, f, outermost ? xs : undefined);
@@ -121,6 +123,7 @@ export interface SavedForBackward {
  * differentiates nothing and frees everything it made.
  */
 export function savedForBackward(f: () => tf.Tensor, xs: tf.Tensor[]): SavedForBackward {
+  checkTestedVersion('@tensorflow/tfjs-core', tf.version_core);
   const engine = tf.engine() as unknown as EngineInternals;
   if (engine.state.gradientDepth !== 0) throw new Error('savedForBackward: not inside a gradient computation');
   const value = recordForward(engine, f, xs);

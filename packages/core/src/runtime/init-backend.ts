@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { getLogger, type Logger } from './logger';
 import { chooseProductEngine, type ProductEngineChoice, type ProductEngineOptions } from './product-engine';
+import { UntestedVersionError, checkTestedVersion, installedVersion } from './tested-versions';
 import { installWasmKernelOverrides } from './wasm-overrides/install-wasm-overrides';
 
 /** Backends in the order `initBackend` tries them. */
@@ -90,6 +91,8 @@ async function chooseBackend(options: InitBackendOptions): Promise<BackendChoice
       );
       return choice;
     } catch (error) {
+      // An untested version is not a backend that cannot load: trying the next would hide it.
+      if (error instanceof UntestedVersionError) throw error;
       attempts.push({ backend, ok: false, reason: error instanceof Error ? error.message.split('\n')[0] : String(error) });
     }
   }
@@ -101,24 +104,30 @@ async function chooseBackend(options: InitBackendOptions): Promise<BackendChoice
  * Make one backend the active one now (gradients registered too), or throw why it cannot load.
  * `initBackend` is the usual entry; this one switches deliberately, e.g. to run a test on each.
  * On wasm, `options` pick the engine of its matrix products (see `ProductEngineOptions`) and the
- * choice is returned.
+ * choice is returned. Every tfjs package it loads must be the version @harma/core is tested with
+ * (it relies on their internals), else it throws an `UntestedVersionError` saying what to do.
  */
 export async function useBackend(backend: BackendName, options: ProductEngineOptions = {}): Promise<ProductEngineChoice | undefined> {
+  checkTestedVersion('@tensorflow/tfjs-core', tf.version_core);
   // The umbrella package registers every gradient and the cpu backend on the shared engine.
-  requireFromHere('@tensorflow/tfjs');
+  const umbrella = requireFromHere('@tensorflow/tfjs') as { version: { tfjs: string } };
+  checkTestedVersion('@tensorflow/tfjs', umbrella.version.tfjs);
   // Production mode: no console banners from tfjs (stdout belongs to the commands' results).
   tf.env().set('PROD', true);
   switch (backend) {
     case 'tensorflow-gpu':
     case 'tensorflow': {
       // Both native packages register the same backend name, 'tensorflow'.
-      requireFromHere(backend === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node');
+      const native = backend === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      requireFromHere(native);
+      checkTestedVersion(native, installedVersion(native));
       await activate('tensorflow');
       nativeFlavour = backend;
       return undefined;
     }
     case 'wasm': {
       const wasm = requireFromHere('@tensorflow/tfjs-backend-wasm') as typeof WasmBackend;
+      checkTestedVersion('@tensorflow/tfjs-backend-wasm', wasm.version_wasm);
       const packageJson = requireFromHere.resolve('@tensorflow/tfjs-backend-wasm/package.json');
       // setWasmPaths wants a directory prefix ending in a separator.
       wasm.setWasmPaths(path.join(path.dirname(packageJson), 'dist') + path.sep);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { OnnxRuntimeProducts } from './onnxruntime-products/onnxruntime-products';
+import { UntestedVersionError } from './tested-versions';
 
 /** Engines for the wasm backend's float32 matrix products, in the order they are tried. */
 export const PRODUCT_ENGINES = ['onnxruntime', 'xnnpack'] as const;
@@ -71,7 +72,8 @@ function checkProducts(products: OnnxRuntimeProducts): void {
 
 /**
  * Pick the engine for the wasm backend's matrix products (once per threads setting; a forced
- * engine that cannot load throws). ONNX Runtime runs them 3–5× faster than XNNPACK here.
+ * engine that cannot load throws, and so does an onnxruntime-node of a version @harma/core is not
+ * tested with). ONNX Runtime runs them 3–5× faster than XNNPACK here.
  */
 export function chooseProductEngine(options: ProductEngineOptions = {}): { choice: ProductEngineChoice; products?: OnnxRuntimeProducts } {
   const forcedEngine = options.products ?? parseEngine(process.env.HARMA_PRODUCTS);
@@ -92,6 +94,8 @@ export function chooseProductEngine(options: ProductEngineOptions = {}): { choic
     chosen = { key, choice: { engine: 'onnxruntime', threads, forced }, products };
   } catch (error) {
     products?.dispose();
+    // An untested onnxruntime-node fails start-up rather than silently multiplying 3–5× slower.
+    if (error instanceof UntestedVersionError) throw error;
     const reason = error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
     if (forced) throw new Error(`HARMA_PRODUCTS=onnxruntime: ${reason}`);
     chosen = { key, choice: { engine: 'xnnpack', threads: 1, forced, unavailable: reason } };

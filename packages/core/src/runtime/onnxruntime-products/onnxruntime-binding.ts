@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { checkTestedVersion } from '../tested-versions';
 
 /** A tensor as onnxruntime-node's native binding takes and returns it (onnxruntime-common's `Tensor`). */
 export interface OrtTensor {
@@ -41,10 +42,12 @@ const requireFromHere = createRequire(import.meta.url);
  * cannot wait for a promise). The package's public `InferenceSession.run` wraps exactly this call
  * in a promise; its `dist/binding` module is the one place that loads the addon and sets ORT's
  * environment up once per thread. Throws, with the reason, when onnxruntime-node is not installed
- * or its layout is not the one this code knows (checked on the calls used here).
+ * or its layout is not the one this code knows (checked on the calls used here), and with an
+ * `UntestedVersionError` when it is not the version @harma/core is tested with.
  */
 export function loadOnnxRuntimeBinding(): OnnxRuntimeBinding {
   const packageJson = requireFromHere('onnxruntime-node/package.json') as { version: string };
+  checkTestedVersion('onnxruntime-node', packageJson.version);
   const { binding, initOrt } = requireFromHere('onnxruntime-node/dist/binding') as {
     binding?: { InferenceSession?: new () => NativeInferenceSession };
     initOrt?: () => void;

@@ -13,7 +13,7 @@ export interface WasmModule {
 
 /**
  * The parts of tfjs's `BackendWasm` object the kernels here use. The package exports no type for
- * them; the names are those of tfjs-backend-wasm 4.22 (pinned by the workspace).
+ * them; the names are those of tfjs-backend-wasm 4.22 (pinned and checked, see tested-versions.ts).
  */
 export interface WasmBackendInternals {
   wasm: WasmModule;
