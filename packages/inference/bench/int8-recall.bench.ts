@@ -23,7 +23,7 @@ import { benchResult, mergeResults, repositoryResultsFile } from '@harma/bench-r
 
 const REPOSITORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const RESULTS_FILE = repositoryResultsFile();
-/** The CLIP vocabulary is reference data outside the repository (see @harma/core/testing's referencePath). */
+/** The CLIP vocabulary is reference data outside the repository (see @harma/test-support's referencePath). */
 const VOCABULARY = path.join(process.env.HARMA_REFERENCE_DATA ?? path.join(REPOSITORY, '..', 'shared'), 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
 
 async function randomExport(dir: string): Promise<void> {
