@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   BACKBONE_SPECIFICATION_VERSION,
   type Backbone,
+  type BackboneDescription,
   type EncodeOptions,
   type ImagePreprocessSpec,
+  type JsonObject,
   type SeededRandom,
+  type TextTokenizer,
 } from '@harma/core';
 import { validateClipConfig, visionTokens, type ClipConfig } from './config';
 import { ClipModule } from './clip-module';
@@ -27,6 +30,8 @@ export interface ClipForwardResult {
 export interface CreateClipOptions {
   /** Initialise randomly as open_clip does, from this stream. Default: zeros (fast; for loading weights). */
   rng?: SeededRandom;
+  /** The tokenizer that makes the model's ids (`ClipTokenizer` over its vocabulary). Default: none. */
+  tokenizer?: TextTokenizer;
 }
 
 /** CLIP's normalisation: mean and std of OpenAI's training images, on the 0..1 scale. */
@@ -54,14 +59,19 @@ export class ClipModel implements Backbone {
   readonly towers: { readonly vision: ClipTowerSite; readonly text: ClipTowerSite };
   readonly embedDim: number;
   readonly contextLength: number;
+  readonly vocabularySize: number;
   readonly preprocess: ImagePreprocessSpec;
+  readonly tokenizer: TextTokenizer | undefined;
 
   constructor(config: ClipConfig, options: CreateClipOptions = {}) {
     this.config = validateClipConfig(config);
     const { vision, text, embedDim } = this.config;
+    if (options.tokenizer) checkTokenizer(options.tokenizer, this.config);
     this.module = new ClipModule(this.config, options.rng);
     this.embedDim = embedDim;
     this.contextLength = text.contextLength;
+    this.vocabularySize = text.vocabSize;
+    this.tokenizer = options.tokenizer;
     this.preprocess = clipPreprocessSpec(vision.imageSize);
     const visual = this.module.visual;
     this.towers = {
@@ -96,6 +106,11 @@ export class ClipModel implements Backbone {
     });
   }
 
+  /** The config as JSON: `createBackbone('clip', { config })` builds the same architecture. */
+  describe(): BackboneDescription {
+    return { kind: this.kind, specificationVersion: this.specificationVersion, config: structuredClone(this.config) as unknown as JsonObject };
+  }
+
   encodeImage(pixels: tf.Tensor, options: EncodeOptions = {}): tf.Tensor {
     return this.forwardImage(pixels, { normalize: options.normalize }).features;
   }
@@ -119,6 +134,16 @@ export class ClipModel implements Backbone {
     }
     if (!normalize) return out;
     return tf.div(out, tf.maximum(tf.sqrt(tf.sum(tf.square(out), -1, true)), 1e-12));
+  }
+}
+
+/** A tokenizer fits a CLIP when its rows are the text tower's context and its ids fit the token table. */
+function checkTokenizer(tokenizer: TextTokenizer, config: ClipConfig): void {
+  if (tokenizer.contextLength !== config.text.contextLength) {
+    throw new Error(`CLIP: the ${tokenizer.kind} tokenizer makes ${tokenizer.contextLength} ids per caption, the text tower takes ${config.text.contextLength}`);
+  }
+  if (tokenizer.vocabularySize > config.text.vocabSize) {
+    throw new Error(`CLIP: the ${tokenizer.kind} tokenizer's vocabulary has ${tokenizer.vocabularySize} ids, the text tower embeds ${config.text.vocabSize}; it is not this model's vocabulary`);
   }
 }
 

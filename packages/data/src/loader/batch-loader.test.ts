@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TextTokenizer } from '@harma/core';
+import type { TextTokenizer, TokenizerDescription } from '@harma/core';
 import { CLIP_MEAN, CLIP_STD, decodeImage, ImageDecodeError } from '@harma/backbones';
 import { readEvalAnnotations } from '../annotations/eval-annotations';
 import { readTrainAnnotations, type TrainAnnotations } from '../annotations/train-annotations';
@@ -13,8 +13,14 @@ import { evalImageSamples, trainSamples } from './samples';
 
 /** Word ids by first appearance, context 8: enough to check that captions reach the batch. */
 class WordTokenizer implements TextTokenizer {
+  readonly kind = 'test-words';
   readonly contextLength = 8;
+  readonly vocabularySize = 10_000;
   readonly words = new Map<string, number>();
+  async save(): Promise<TokenizerDescription> {
+    throw new Error('the loader never saves its tokenizer');
+  }
+
   encode(texts: readonly string[]): Int32Array {
     const out = new Int32Array(texts.length * this.contextLength);
     texts.forEach((text, row) => {
