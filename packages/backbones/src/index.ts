@@ -3,4 +3,3 @@
 export * from './clip/index';
 export * from './weights/index';
 export * from './tokenizer/index';
-export * from './image/index';
