@@ -10,8 +10,8 @@ export interface EvaluateSplitOptions {
   tokenizer: TextTokenizer;
   /** Side of the square model input; the paper's test transform resizes to it. */
   imageSize: number;
-  mean?: [number, number, number];
-  std?: [number, number, number];
+  mean: [number, number, number];
+  std: [number, number, number];
   /** Images or captions encoded at once. Default: 64. */
   batchSize?: number;
   /** Decoding worker threads. Default: 1. */
@@ -37,7 +37,7 @@ export function evaluationLoader(annotations: EvalAnnotations, options: Omit<Eva
     samples: evalImageSamples(annotations),
     imageRoot: options.imageRoot,
     batchSize: options.batchSize ?? 64,
-    transform: { mode: 'test', size: options.imageSize, ...(options.mean ? { mean: options.mean } : {}), ...(options.std ? { std: options.std } : {}) },
+    transform: { mode: 'test', size: options.imageSize, mean: options.mean, std: options.std },
     workers: options.workers ?? 1,
     cache: options.cacheImages ?? false,
     onMissingImage: options.onMissingImage ?? 'fail',
