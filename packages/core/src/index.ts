@@ -65,6 +65,9 @@ export { SeededRandom } from './random/seeded-random';
 export type { RandomState } from './random/seeded-random';
 export { uniformTensor, normalTensor, linearDefaultBound, xavierUniformBound } from './random/init';
 
+// Numbers
+export { roundHalfEven, formatHalfEven } from './numeric/round-half-even';
+
 // Backbone plug-in contract
 export { BACKBONE_SPECIFICATION_VERSION } from './contract/backbone';
 export type {

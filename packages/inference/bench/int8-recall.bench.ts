@@ -16,8 +16,8 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, useBackend } from '@harma/core';
 import { attachHarma } from '@harma/adapters';
-import { ClipTokenizer, createClip, loadModelConfig, preprocessImage, trainBpeVocabulary } from '@harma/backbones';
-import { generateSyntheticDataset, readEvalAnnotations, syntheticDatasetFiles } from '@harma/data';
+import { ClipTokenizer, createClip, loadModelConfig, trainBpeVocabulary } from '@harma/backbones';
+import { generateSyntheticDataset, preprocessImage, readEvalAnnotations, syntheticDatasetFiles } from '@harma/data';
 import { compareRecall, exportOnnx, loadExportedModel, type RetrievalSplit } from '../src/index';
 import { benchResult, mergeResults, repositoryResultsFile } from '@harma/bench-results';
 

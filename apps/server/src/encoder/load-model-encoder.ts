@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { decodeImage, normalizePixels, resizeForSpec } from '@harma/backbones';
+import { decodeImage, normalizePixels, resizeForSpec } from '@harma/data';
 import { loadExportedModel } from '@harma/inference';
 import type { Logger } from 'pino';
 import type { EngineChoice } from '../options';

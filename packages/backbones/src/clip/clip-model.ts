@@ -34,16 +34,17 @@ export interface CreateClipOptions {
   tokenizer?: TextTokenizer;
 }
 
-/** CLIP's normalisation: mean and std of OpenAI's training images, on the 0..1 scale. */
-const CLIP_PIXEL_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-const CLIP_PIXEL_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
+/** OpenAI CLIP's per-channel mean of its training images on the 0..1 scale (RGB); `clipPreprocessSpec` uses it. */
+export const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
+/** OpenAI CLIP's per-channel standard deviation on the 0..1 scale (RGB). */
+export const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 
 /**
  * The image preprocessing CLIP backbones expect: the HarMA paper's test transform (squash-resize
  * bicubic to `imageSize`, no crop) with CLIP's mean and std.
  */
 export function clipPreprocessSpec(imageSize: number): ImagePreprocessSpec {
-  return { size: imageSize, mean: [...CLIP_PIXEL_MEAN], std: [...CLIP_PIXEL_STD], resize: 'squash', interpolation: 'bicubic' };
+  return { size: imageSize, mean: [...CLIP_MEAN], std: [...CLIP_STD], resize: 'squash', interpolation: 'bicubic' };
 }
 
 /**
