@@ -1,11 +1,11 @@
-import { readImageUpload } from '../read-upload';
+import { embedUpload } from '../embed-upload';
 import { normalizeQuery } from '../query-text';
 import type { ApiApp, RouteContext } from '../route-context';
 import { errorReplies, multipartBody } from '../route-schema';
 
 /** Embeddings of texts and of an image, L2-normalised, in the gallery's space. */
 export function embedRoutes(app: ApiApp, context: RouteContext): void {
-  const { schemas, encoder, options } = context;
+  const { schemas, encoder } = context;
 
   app.post(
     '/api/embed/text',
@@ -33,10 +33,7 @@ export function embedRoutes(app: ApiApp, context: RouteContext): void {
       },
     },
     async (request) => {
-      const upload = await readImageUpload(request, options.limits.uploadBytes, schemas.imageForm);
-      const prepared = await encoder.prepareImage(upload.bytes, { name: 'upload', maxPixels: options.limits.maxImagePixels });
-      const [vector] = await encoder.encodeImages([prepared]);
-      return { dim: encoder.embedDim, embedding: Array.from(vector as Float32Array) };
+      return { dim: encoder.embedDim, embedding: Array.from(await embedUpload(request, context, schemas.imageForm)) };
     },
   );
 }

@@ -1,4 +1,4 @@
-import { readImageUpload } from '../read-upload';
+import { embedUpload } from '../embed-upload';
 import { normalizeQuery } from '../query-text';
 import { elapsedMs, imageHit, type ApiApp, type RouteContext } from '../route-context';
 import { errorReplies, multipartBody } from '../route-schema';
@@ -7,7 +7,7 @@ const DEFAULT_K = 10;
 
 /** Text → images, image → images, image → captions. */
 export function searchRoutes(app: ApiApp, context: RouteContext): void {
-  const { schemas, gallery, captions, encoder, options } = context;
+  const { schemas, gallery, captions, encoder } = context;
   const imageQuery = {
     querystring: schemas.kQuery,
     body: multipartBody(schemas.imageForm),
@@ -43,10 +43,7 @@ export function searchRoutes(app: ApiApp, context: RouteContext): void {
     async (request) => {
       const started = process.hrtime.bigint();
       const k = request.query.k ?? DEFAULT_K;
-      const upload = await readImageUpload(request, options.limits.uploadBytes, schemas.imageForm);
-      const prepared = await encoder.prepareImage(upload.bytes, { name: 'upload', maxPixels: options.limits.maxImagePixels });
-      const [vector] = await encoder.encodeImages([prepared]);
-      const results = gallery.search(vector as Float32Array, k).map(imageHit);
+      const results = gallery.search(await embedUpload(request, context, schemas.imageForm), k).map(imageHit);
       return { k, tookMs: elapsedMs(started), indexSize: gallery.size, results };
     },
   );
@@ -63,10 +60,8 @@ export function searchRoutes(app: ApiApp, context: RouteContext): void {
     async (request) => {
       const started = process.hrtime.bigint();
       const k = request.query.k ?? DEFAULT_K;
-      const upload = await readImageUpload(request, options.limits.uploadBytes, schemas.imageForm);
-      const prepared = await encoder.prepareImage(upload.bytes, { name: 'upload', maxPixels: options.limits.maxImagePixels });
-      const [vector] = await encoder.encodeImages([prepared]);
-      return { k, tookMs: elapsedMs(started), captions: captions.size, results: captions.search(vector as Float32Array, k) };
+      const results = captions.search(await embedUpload(request, context, schemas.imageForm), k);
+      return { k, tookMs: elapsedMs(started), captions: captions.size, results };
     },
   );
 }
