@@ -55,7 +55,7 @@ const vectorIndexSchema = z
  */
 export const serverOptionsSchema = z
   .object({
-    /** Model folder written by `harma export` (`vision_model.onnx`, `text_model.onnx`, `config.json`, vocabulary). Required unless an encoder is passed to `createServer`. */
+    /** Model folder written by `harma export` (`vision_model.onnx`, `text_model.onnx`, `config.json`, the tokenizer's files). Required unless an encoder is passed to `createServer`. */
     model: z.string().min(1).optional(),
     /** Folder of images to index and search (searched recursively; dot-files and symlinks are skipped). */
     gallery: z.string().min(1),
@@ -77,7 +77,7 @@ export const serverOptionsSchema = z
     precision: z.enum(['fp32', 'int8']).default('fp32'),
     /** ONNX Runtime threads per model call. Default: every core. */
     threads: z.number().int().min(1).max(1024).optional(),
-    /** BPE vocabulary (file, or folder with tokenizer.json / vocab.json + merges.txt / *.txt.gz). Default: the file config.json names, else the model folder itself. */
+    /** Read the tokenizer from this file or folder instead of the files the model folder names (for version-1 folders whose vocabulary lives elsewhere). Default: the model folder's. */
     vocabulary: z.string().min(1).optional(),
     /** tfjs engine: backbone weight file(s) (any format @harma/backbones reads). */
     weights: z.array(z.string().min(1)).min(1).optional(),

@@ -46,7 +46,17 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
   const resolved = resolveServerOptions(options);
   const logger = dependencies.logger ?? getLogger('server');
   if (dependencies.encoder === undefined && resolved.model === undefined) throw new Error('invalid server options: model: a model folder is required (or pass an encoder)');
-  const baseEncoder = dependencies.encoder ?? (await loadModelEncoder(resolved.model as string, { engine: resolved.engine, logger }));
+  const baseEncoder =
+    dependencies.encoder ??
+    (await loadModelEncoder(resolved.model as string, {
+      engine: resolved.engine,
+      precision: resolved.precision,
+      threads: resolved.threads,
+      vocabulary: resolved.vocabulary,
+      weights: resolved.weights,
+      adapters: resolved.adapters,
+      logger,
+    }));
   let gallery: Gallery | undefined;
   try {
     // The metrics need the gallery, and the gallery the instrumented encoder: the encoder reports through this slot.

@@ -3,13 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Registry, SeededRandom, createBackbone, normalTensor, useBackend, writeSafetensors, type BackboneFactory } from '@harma/core';
+import { Registry, SeededRandom, createBackbone, normalTensor, useBackend, writeSafetensors, type BackboneFactory, type TokenizerLoader } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { attachHarma, freezeForHarma } from '@harma/adapters';
 import { CONV_DUAL_ENCODER_PRESETS, parseConvDualEncoderConfig, resolveConvDualEncoderConfig, type ConvDualEncoderConfig } from './config';
 import { CONV_DUAL_ENCODER_KIND, ConvDualEncoder } from './conv-dual-encoder';
 import { PatchConv } from './patch-conv';
 import { convDualEncoderFactory, registerConvDualEncoder, registerConvDualEncoderOnce } from './register';
+import { WORD_TOKENIZER_KIND } from './word-tokenizer';
 
 const CONFIG: ConvDualEncoderConfig = parseConvDualEncoderConfig({
   embedDim: 8,
@@ -165,10 +166,12 @@ describe('conv-dual-encoder factory and registration', () => {
 
   it('registers by name; createBackbone builds it from a preset, a seed gives the same weights twice', async () => {
     const registry = new Registry<BackboneFactory<never>>('backbone');
-    registerConvDualEncoder(registry);
-    expect(() => registerConvDualEncoder(registry)).toThrow(/already registered/);
-    registerConvDualEncoderOnce(registry);
+    const tokenizers = new Registry<TokenizerLoader>('tokenizer');
+    registerConvDualEncoder({ backbones: registry, tokenizers });
+    expect(() => registerConvDualEncoder({ backbones: registry, tokenizers })).toThrow(/already registered/);
+    registerConvDualEncoderOnce({ backbones: registry, tokenizers });
     expect(registry.names()).toEqual([CONV_DUAL_ENCODER_KIND]);
+    expect(tokenizers.names()).toEqual([WORD_TOKENIZER_KIND]);
     const factory = registry.get(CONV_DUAL_ENCODER_KIND) as unknown as typeof convDualEncoderFactory;
     const a = await factory({ config: 'tiny', seed: 'same' });
     const b = await factory({ config: 'tiny', seed: 'same' });

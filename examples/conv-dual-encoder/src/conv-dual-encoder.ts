@@ -4,9 +4,12 @@ import {
   Module,
   SeededRandom,
   type Backbone,
+  type BackboneDescription,
   type BlockSite,
   type EncodeOptions,
   type ImagePreprocessSpec,
+  type JsonObject,
+  type TextTokenizer,
   type TowerName,
   type TowerSite,
 } from '@harma/core';
@@ -55,6 +58,8 @@ function towerSite(name: TowerName, path: string, tower: VisionTower | TextTower
 export interface ConvDualEncoderOptions {
   /** Random initialisation from this seed. Default: zeros (weights to be loaded). */
   seed?: number | string;
+  /** The tokenizer that makes its ids (a `WordTokenizer`). Default: none. */
+  tokenizer?: TextTokenizer;
 }
 
 /**
@@ -70,14 +75,25 @@ export class ConvDualEncoder implements Backbone {
   readonly towers: { readonly vision: TowerSite; readonly text: TowerSite };
   readonly embedDim: number;
   readonly contextLength: number;
+  readonly vocabularySize: number;
   readonly preprocess: ImagePreprocessSpec;
+  readonly tokenizer: TextTokenizer | undefined;
   readonly visual: VisionTower;
   readonly text: TextTower;
 
   constructor(readonly config: ConvDualEncoderConfig, options: ConvDualEncoderOptions = {}) {
     const rng = options.seed === undefined ? undefined : new SeededRandom(options.seed);
+    const { tokenizer } = options;
+    if (tokenizer && (tokenizer.contextLength !== config.text.contextLength || tokenizer.vocabularySize > config.text.vocabSize)) {
+      throw new Error(
+        `conv-dual-encoder: the ${tokenizer.kind} tokenizer (${tokenizer.contextLength} ids a caption, ${tokenizer.vocabularySize} ids) does not fit the text tower ` +
+          `(${config.text.contextLength} positions, ${config.text.vocabSize} token rows)`,
+      );
+    }
+    this.tokenizer = tokenizer;
     this.embedDim = config.embedDim;
     this.contextLength = config.text.contextLength;
+    this.vocabularySize = config.text.vocabSize;
     // The paper's test transform (squash to a square, bicubic) with ImageNet statistics.
     this.preprocess = { size: config.vision.imageSize, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], resize: 'squash', interpolation: 'bicubic' };
     this.visual = this.module.register('visual', new VisionTower(config, rng?.derive('visual')));
@@ -86,6 +102,11 @@ export class ConvDualEncoder implements Backbone {
       vision: towerSite('vision', 'visual', this.visual, config.vision.width, this.visual.tokens, config.embedDim),
       text: towerSite('text', 'text', this.text, config.text.width, config.text.contextLength, config.embedDim),
     };
+  }
+
+  /** The config as JSON: `createBackbone('conv-dual-encoder', { config })` builds the same architecture. */
+  describe(): BackboneDescription {
+    return { kind: this.kind, specificationVersion: this.specificationVersion, config: structuredClone(this.config) as unknown as JsonObject };
   }
 
   /** `pixels` [batch, 3, size, size] float32, normalised → [batch, embedDim]. */

@@ -9,8 +9,10 @@ export {
   CONV_DUAL_ENCODER_PRESETS,
 } from './config';
 export type { ConvDualEncoderConfig, ConvDualEncoderPreset } from './config';
-export { convDualEncoderFactory, registerConvDualEncoder, registerConvDualEncoderOnce } from './register';
-export type { ConvDualEncoderFactoryOptions, WeightNameFilter } from './register';
+export { convDualEncoderFactory, wordTokenizerLoader, registerConvDualEncoder, registerConvDualEncoderOnce } from './register';
+export type { ConvDualEncoderFactoryOptions, ConvDualEncoderRegistries, WeightNameFilter } from './register';
+export { WordTokenizer, buildWordVocabulary, writeWordVocabulary, splitWords, WORD_TOKENIZER_KIND, WORD_VOCABULARY_FILE, WORD_IDS } from './word-tokenizer';
+export type { BuildWordVocabularyOptions } from './word-tokenizer';
 export { PatchConv } from './patch-conv';
 export { EncoderBlock } from './encoder-block';
 export { VisionTower, TextTower } from './towers';

@@ -1,9 +1,11 @@
 /**
- * The plug-in's promise, end to end: a backbone that is not CLIP, registered by name, trained with
- * HarMA by the trainer, exported to ONNX by the trainer's export (@harma/inference) and served by @harma/server — none of
- * them changed for it. Also the CLI route: `node --import <plugin>/register harma eval ...`.
+ * The plug-in's promise, end to end: a backbone that is not CLIP, with its own tokenizer, registered
+ * by name, trained with HarMA by the trainer on two threads, exported to ONNX by the trainer's
+ * export (@harma/inference) and served by `harma serve` — none of them changed for it, and none
+ * told about it but through the run config's `backbone.plugin` and what the export records. Also
+ * the CLI route: `node --import <plugin>/register harma eval ...`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -11,15 +13,34 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, readSafetensorsHeader } from '@harma/core';
-import { trainBpeVocabulary, writeOpenClipVocabulary } from '@harma/backbones';
 import { generateSyntheticDataset, readTrainAnnotations, syntheticDatasetFiles } from '@harma/data';
-import { createServer } from '@harma/server';
 import { RUN_FILES, exportCommand, loadTrainConfig, runTraining, type TrainRunResult } from '@harma/trainer';
-import { CONV_DUAL_ENCODER_KIND, registerConvDualEncoderOnce } from '../src/index';
+import { CONV_DUAL_ENCODER_KIND, WORD_TOKENIZER_KIND, buildWordVocabulary, registerConvDualEncoderOnce, writeWordVocabulary } from '../src/index';
 
 let dir: string;
 let configFile: string;
 let run: TrainRunResult;
+
+/** The built `harma` CLI of @harma/trainer. */
+function trainerCli(): string {
+  const require = createRequire(import.meta.url);
+  return path.join(path.dirname(require.resolve('@harma/trainer/package.json')), 'dist', 'cli.js');
+}
+
+/** The URL a `harma serve` child process logs once it listens (its JSON log lines on stderr or stdout). */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match) resolve(match[1] as string);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`harma serve exited (code ${code}) before listening:\n${output}`)));
+  });
+}
 
 beforeAll(async () => {
   await initBackend();
@@ -29,19 +50,20 @@ beforeAll(async () => {
   await generateSyntheticDataset(data, { seed: 3, images: 64, size: 32, split: { val: 12, test: 12 }, workers: 0 });
   const files = syntheticDatasetFiles(data);
   const captions = (await readTrainAnnotations(files.train)).captions.map((c) => c.caption);
-  await writeOpenClipVocabulary(path.join(dir, 'vocab.txt.gz'), trainBpeVocabulary(captions, { merges: 120 }));
+  // The plug-in's own tokenizer: a word list learned from the training captions, not CLIP's BPE.
+  await writeWordVocabulary(path.join(dir, 'words.json'), buildWordVocabulary(captions));
   // A run config as a user writes it: only `backbone.kind`, `backbone.plugin` (imported by every
-  // training thread) and `backbone.config` name the plug-in.
+  // training thread) and `backbone.config` name the plug-in; its tokenizer reads `vocabulary`.
   configFile = path.join(dir, 'run.yaml');
   await writeFile(
     configFile,
     YAML.stringify({
       name: 'conv-dual-encoder-harma',
       seed: 5,
-      backbone: { kind: CONV_DUAL_ENCODER_KIND, plugin: '@harma-examples/conv-dual-encoder/register', config: 'tiny', vocabulary: 'vocab.txt.gz' },
+      backbone: { kind: CONV_DUAL_ENCODER_KIND, plugin: '@harma-examples/conv-dual-encoder/register', config: 'tiny', vocabulary: 'words.json' },
       adapter: { type: 'harma', harma: { bottleneck: 8, heads: 2, shareHeads: 1 } },
       data: { train: [files.train], val: files.val, test: files.test, images: files.imageRoot, augment: 'none', workers: 0, cacheImages: true },
-      training: { epochs: 3, batchSize: 16, lr: 5e-3, eps: 1e-6 },
+      training: { epochs: 3, batchSize: 16, lr: 5e-3, eps: 1e-6, threads: 2 },
       output: 'run',
     }),
   );
@@ -74,34 +96,43 @@ describe('the conv-dual-encoder plug-in with the unchanged HarMA.js packages', (
     expect(entries.some((entry) => entry.name.startsWith('text.blocks.0.mmadapter.'))).toBe(true);
   });
 
-  it('exports to ONNX with the adapters baked in (harma export) and is served by @harma/server', async () => {
+  it('exports to ONNX with its tokenizer and the adapters baked in, and `harma serve` loads it by itself and answers searches', async () => {
     const config = await loadTrainConfig(configFile);
     const exportDir = path.join(dir, 'export');
     const { maxDifference } = await exportCommand(config, { adapters: path.join(run.output, RUN_FILES.best), out: exportDir, quantize: false });
     expect(maxDifference).toBeLessThan(1e-4);
-    const exported = JSON.parse(await readFile(path.join(exportDir, 'config.json'), 'utf8')) as { backbone: { kind: string } };
-    expect(exported.backbone.kind).toBe(CONV_DUAL_ENCODER_KIND);
+    const exported = JSON.parse(await readFile(path.join(exportDir, 'config.json'), 'utf8')) as { backbone: { kind: string; plugin: string }; tokenizer: { kind: string; files: string[] } };
+    expect(exported.backbone).toMatchObject({ kind: CONV_DUAL_ENCODER_KIND, plugin: '@harma-examples/conv-dual-encoder/register' });
+    expect(exported.tokenizer).toMatchObject({ kind: WORD_TOKENIZER_KIND, files: ['words.json'] });
 
-    const server = await createServer({ model: exportDir, gallery: path.join(config.data.images, 'test'), indexDir: path.join(dir, 'index'), port: 0, rateLimit: false });
+    // A fresh process that was told nothing about the plug-in: the export names it.
+    const server = spawn(process.execPath, [trainerCli(), 'serve', '--model', exportDir, '--gallery', path.join(config.data.images, 'test'), '--index-dir', path.join(dir, 'index'), '--port', '0'], {
+      env: { ...process.env, HARMA_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
-      await server.gallery.reindex();
-      expect(server.gallery.size).toBe(12);
-      const response = await server.app.inject({ method: 'POST', url: '/api/search/text', payload: { query: 'a river next to a forest', k: 5 } });
-      expect(response.statusCode).toBe(200);
-      const body = response.json() as { results: Array<{ path: string; score: number }> };
+      const url = await listeningUrl(server);
+      let stats: { images: number; indexing: { state: string }; model: { backbone: string; tokenizer: string } } | undefined;
+      for (let attempt = 0; attempt < 600; attempt++) {
+        stats = (await (await fetch(`${url}/api/stats`)).json()) as typeof stats;
+        if (stats?.images === 12 && stats.indexing.state !== 'indexing') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(stats).toMatchObject({ images: 12, model: { backbone: CONV_DUAL_ENCODER_KIND, tokenizer: WORD_TOKENIZER_KIND } });
+      const response = await fetch(`${url}/api/search/text`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'a river next to a forest', k: 5 }) });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { results: Array<{ path: string; score: number }> };
       expect(body.results).toHaveLength(5);
       const scores = body.results.map((r) => r.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     } finally {
-      await server.close();
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.once('exit', resolve));
     }
   });
 
   it('plugs into the harma CLI with node --import', async () => {
-    const require = createRequire(import.meta.url);
-    const trainerRoot = path.dirname(require.resolve('@harma/trainer/package.json'));
-    const cli = path.join(trainerRoot, 'dist', 'cli.js');
-    const args = ['--import', '@harma-examples/conv-dual-encoder/register', cli, 'eval', '--config', configFile, '--adapters', path.join(run.output, RUN_FILES.best), '--split', 'test', '--no-zero-shot', '--json'];
+    const args = ['--import', '@harma-examples/conv-dual-encoder/register', trainerCli(), 'eval', '--config', configFile, '--adapters', path.join(run.output, RUN_FILES.best), '--split', 'test', '--no-zero-shot', '--json'];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, args, { env: { ...process.env, HARMA_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';

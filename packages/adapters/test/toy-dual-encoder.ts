@@ -17,6 +17,7 @@ import {
   normalTensor,
   quickGelu,
   type Backbone,
+  type BackboneDescription,
   type BlockSite,
   type EncodeOptions,
   type ImagePreprocessSpec,
@@ -149,7 +150,10 @@ export class ToyDualEncoder implements Backbone {
   readonly towers: { readonly vision: TowerSite; readonly text: TowerSite };
   readonly embedDim: number;
   readonly contextLength: number;
+  readonly vocabularySize: number;
   readonly preprocess: ImagePreprocessSpec;
+  /** The toy takes ids, not text: it has no tokenizer. */
+  readonly tokenizer = undefined;
   readonly #image: ToyTower;
   readonly #text: ToyTower;
   readonly #patchEmbed: Linear;
@@ -161,6 +165,7 @@ export class ToyDualEncoder implements Backbone {
     const patches = (config.imageSize / config.patchSize) ** 2;
     this.embedDim = config.embedDim;
     this.contextLength = config.contextLength;
+    this.vocabularySize = config.vocabSize;
     this.preprocess = { size: config.imageSize, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25], resize: 'squash', interpolation: 'bilinear' };
     this.#image = this.module.register('image_encoder', new ToyTower(config.visionWidth, config.visionLayers, config.visionHeads, patches, config.embedDim, rng));
     this.#patchEmbed = this.#image.register('patch_embed', new Linear(3 * config.patchSize ** 2, config.visionWidth, { rng }));
@@ -188,6 +193,10 @@ export class ToyDualEncoder implements Backbone {
   /** `ids` [batch, context] int32 → [batch, embed]. */
   encodeText(ids: tf.Tensor, options: EncodeOptions = {}): tf.Tensor {
     return tf.tidy(() => this.#text.encode(this.#tokenEmbed.forward(ids), options, this.#mask));
+  }
+
+  describe(): BackboneDescription {
+    return { kind: this.kind, specificationVersion: this.specificationVersion, config: { ...this.config } };
   }
 
   dispose(): void {

@@ -3,4 +3,4 @@
 export * from './clip/index';
 export * from './weights/index';
 export * from './tokenizer/index';
-export * from './image/index';
+export { ensureBuiltInBackbones } from './ensure-built-ins';

@@ -65,10 +65,15 @@ export { SeededRandom } from './random/seeded-random';
 export type { RandomState } from './random/seeded-random';
 export { uniformTensor, normalTensor, linearDefaultBound, xavierUniformBound } from './random/init';
 
+// Numbers
+export { roundHalfEven, formatHalfEven } from './numeric/round-half-even';
+
 // Backbone plug-in contract
 export { BACKBONE_SPECIFICATION_VERSION } from './contract/backbone';
 export type {
   Backbone,
+  BackboneDescription,
+  BackboneOptions,
   BlockSite,
   TowerSite,
   TowerName,
@@ -77,11 +82,15 @@ export type {
   AttentionProjectionDelta,
   EncodeOptions,
   ImagePreprocessSpec,
-  TextTokenizer,
 } from './contract/backbone';
+export type { JsonValue, JsonObject } from './contract/json';
+export { tokenizerRegistry, registerTokenizer, loadTokenizer } from './contract/text-tokenizer';
+export type { TextTokenizer, TokenizerDescription, TokenizerLoader } from './contract/text-tokenizer';
 export { Registry } from './contract/registry';
-export { backboneRegistry, registerBackbone, createBackbone } from './contract/backbone-registry';
+export { backboneRegistry, registerBackbone, createBackbone, requireTokenizer } from './contract/backbone-registry';
 export type { BackboneFactory } from './contract/backbone-registry';
+export { importPlugin } from './contract/import-plugin';
+export type { PluginProvides } from './contract/import-plugin';
 
 // Optimisation
 export { AdamW, DEFAULT_NO_DECAY_KEYS } from './optim/adamw';

@@ -14,19 +14,30 @@ export type { EvalAnnotations } from './annotations/eval-annotations';
 export { trainEntrySchema, evalEntrySchema } from './annotations/schema';
 export type { TrainEntry, EvalEntry } from './annotations/schema';
 
-// Images: pixel operations, the paper's transforms, image roots
+// Images: one RgbImage; decoding (sharp), the paper's resize (an exact port of Pillow's), normalisation
 export type { RgbImage } from './images/rgb-image';
-export { createRgbImage, cropImage, flipHorizontal } from './images/rgb-image';
+export { createRgbImage } from './images/rgb-image';
+export { cropImage, centerCrop, flipHorizontal } from './images/crop-flip';
+export { decodeImage, DEFAULT_MAX_PIXELS, SUPPORTED_IMAGE_FORMATS } from './images/decode-image';
+export type { DecodedImage, DecodeImageOptions } from './images/decode-image';
+export { ImageDecodeError } from './images/image-decode-error';
+export { resizeBicubic, resizeBilinear } from './images/resize-pillow';
+export { resizeWithSharp } from './images/resize-sharp';
+export { normalizePixels } from './images/normalize-pixels';
+export { preprocessImage, resizeForSpec, resizeImage } from './images/preprocess-image';
+export type { PreprocessOptions, Resizer } from './images/preprocess-image';
+
+// Images: pixel operations, the paper's transforms, image roots
 export { autoContrast, equalize, brightness, sharpness } from './images/pixel-ops';
 export type { AutoContrastOptions } from './images/pixel-ops';
 export { warpAffine, rotate, shearX, shearY, translateX, translateY, rotationMatrix, AUGMENT_FILL } from './images/affine';
 export type { AffineMatrix } from './images/affine';
-export { randomResizedCropBox, roundHalfEven } from './images/random-resized-crop';
+export { randomResizedCropBox } from './images/random-resized-crop';
 export type { CropBox, RandomResizedCropOptions } from './images/random-resized-crop';
 export { randAugment, RAND_AUGMENT_OPS } from './images/rand-augment';
 export type { RandAugmentOptions, RandAugmentOp, AppliedOp } from './images/rand-augment';
 export { trainTransform, testTransform, transformImage, imageTransformSpec } from './images/transforms';
-export type { ImageTransformSpec, TrainAugmentation } from './images/transforms';
+export type { ImageTransformSpec, ImageTransformOptions, TrainAugmentation } from './images/transforms';
 export { verifyImages, dropTrainImages, dropEvalImages, MissingImagesError } from './images/verify-images';
 export type { ImageProblem, VerifyImagesOptions } from './images/verify-images';
 

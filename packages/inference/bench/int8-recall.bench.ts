@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, useBackend } from '@harma/core';
 import { attachHarma } from '@harma/adapters';
-import { ClipTokenizer, createClip, loadModelConfig, preprocessImage, trainBpeVocabulary } from '@harma/backbones';
-import { generateSyntheticDataset, readEvalAnnotations, syntheticDatasetFiles } from '@harma/data';
-import { compareRecall, createOrtEncoder, exportOnnx, readExportConfig, type RetrievalSplit } from '../src/index';
+import { ClipTokenizer, createClip, loadModelConfig, trainBpeVocabulary } from '@harma/backbones';
+import { generateSyntheticDataset, preprocessImage, readEvalAnnotations, syntheticDatasetFiles } from '@harma/data';
+import { compareRecall, exportOnnx, loadExportedModel, type RetrievalSplit } from '../src/index';
 import { benchResult, mergeResults, repositoryResultsFile } from '@harma/bench-results';
 
 const REPOSITORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -26,48 +26,45 @@ const RESULTS_FILE = repositoryResultsFile();
 /** The CLIP vocabulary is reference data outside the repository (see @harma/test-support's referencePath). */
 const VOCABULARY = path.join(process.env.HARMA_REFERENCE_DATA ?? path.join(REPOSITORY, '..', 'shared'), 'vocab', 'bpe_simple_vocab_16e6.txt.gz');
 
-async function randomExport(dir: string): Promise<void> {
+async function randomExport(dir: string, captions: readonly string[]): Promise<void> {
   await useBackend('wasm');
-  const model = createClip(loadModelConfig('ViT-B-32'), { rng: new SeededRandom('bench-vit-b-32') });
+  const tokenizer = existsSync(VOCABULARY) ? await ClipTokenizer.load(VOCABULARY) : new ClipTokenizer(trainBpeVocabulary(captions, { merges: 1000 }));
+  const model = createClip(loadModelConfig('ViT-B-32'), { rng: new SeededRandom('bench-vit-b-32'), tokenizer });
   attachHarma(model, { rng: new SeededRandom('bench-harma') });
   const rng = new SeededRandom('bench-up-projections');
   for (const [name, parameter] of model.module.namedParameters()) {
     if (/\.(img_proj_up|l2)\.weight$/.test(name)) tf.tidy(() => parameter.assign(tf.mul(tf.randomNormal(parameter.shape, 0, 1, 'float32', rng.int(1 << 30)), 0.02)));
   }
-  await exportOnnx(model, dir, { vocabulary: 'bpe_simple_vocab_16e6.txt.gz' });
+  await exportOnnx(model, dir);
   model.dispose();
 }
 
 async function main(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'harma-recall-'));
   try {
-    const exportDir = process.env.HARMA_BENCH_EXPORT ?? path.join(work, 'export');
-    if (!process.env.HARMA_BENCH_EXPORT) await randomExport(exportDir);
-    const config = await readExportConfig(exportDir);
     const images = Number(process.env.HARMA_BENCH_IMAGES ?? 500);
     const dataDir = path.join(work, 'data');
     await generateSyntheticDataset(dataDir, { images, seed: 'bench-recall' });
     const files = syntheticDatasetFiles(dataDir);
     const test = await readEvalAnnotations(files.test);
-    const size = config.preprocess.size;
+    const exportDir = process.env.HARMA_BENCH_EXPORT ?? path.join(work, 'export');
+    if (!process.env.HARMA_BENCH_EXPORT) await randomExport(exportDir, test.captions);
+    const fp32 = await loadExportedModel(exportDir, { precision: 'fp32' });
+    const int8 = await loadExportedModel(exportDir, { precision: 'int8' });
+    const size = fp32.preprocess.size;
     const pixels = new Float32Array(test.images.length * 3 * size * size);
     for (const [i, image] of test.images.entries()) {
-      pixels.set(await preprocessImage(path.join(files.imageRoot, image), config.preprocess), i * 3 * size * size);
+      pixels.set(await preprocessImage(path.join(files.imageRoot, image), fp32.preprocess), i * 3 * size * size);
     }
-    const tokenizer = existsSync(VOCABULARY)
-      ? await ClipTokenizer.load(VOCABULARY, { contextLength: config.tokenizer.contextLength })
-      : new ClipTokenizer(trainBpeVocabulary(test.captions, { merges: 1000 }), { contextLength: config.tokenizer.contextLength });
     const split: RetrievalSplit = {
       images: pixels,
       imageCount: test.images.length,
-      captions: tokenizer.encode(test.captions),
+      captions: fp32.tokenizer.encode(test.captions),
       captionCount: test.captions.length,
       img2txt: test.img2txt,
       txt2img: test.txt2img,
     };
-    const fp32 = await createOrtEncoder(exportDir, { precision: 'fp32' });
-    const int8 = await createOrtEncoder(exportDir, { precision: 'int8' });
-    const comparison = await compareRecall(fp32, int8, split);
+    const comparison = await compareRecall(fp32.encoder, int8.encoder, split);
     await Promise.all([fp32.dispose(), int8.dispose()]);
     const format = (metrics: object): string => Object.entries(metrics as Record<string, number>).map(([k, v]) => `${k} ${v.toFixed(2)}`).join('  ');
     process.stdout.write(`${process.env.HARMA_BENCH_EXPORT ? exportDir : 'random-weight ViT-B/32 + HarMA'}; ${split.imageCount} test images, ${split.captionCount} captions\n`);

@@ -1,5 +1,5 @@
-// The public door of @harma/inference: encoders for evaluation and serving (tfjs and ONNX
-// Runtime) and ONNX export of adapted encoders.
+// The public door of @harma/inference: ONNX export of adapted encoders, the one loader of exported
+// model folders, encoders for evaluation and serving (tfjs and ONNX Runtime), evaluation.
 
 // Encoders
 export type { Encoder, EncoderEngine } from './encoder/encoder';
@@ -15,8 +15,21 @@ export { exportOnnx, buildTowerModel, EXPORT_OPSET, TOWER_IO } from './export/ex
 export type { ExportOnnxOptions, BuildTowerOptions, OnnxExport, TowerExport } from './export/export-onnx';
 export { verifyExport } from './export/verify-export';
 export type { VerifyExportOptions, ExportParity } from './export/verify-export';
-export { readExportConfig, parseExportConfig, exportConfigSchema, EXPORT_FILES, EXPORT_FORMAT, EXPORT_FORMAT_VERSION } from './export/export-config';
-export type { ExportConfig } from './export/export-config';
+export {
+  readExportConfig,
+  parseExportConfig,
+  parseExportConfigFile,
+  tokenizerDescriptionOf,
+  exportConfigSchema,
+  EXPORT_FILES,
+  EXPORT_FORMAT,
+  EXPORT_FORMAT_VERSION,
+} from './export/export-config';
+export type { ExportConfig, ExportConfigFile } from './export/export-config';
+
+// Exported model folders
+export { loadExportedModel } from './model/load-exported-model';
+export type { ExportedModel, ExportedModelEngine, LoadExportedModelOptions } from './model/load-exported-model';
 export { traceTower, sampleTowerInput, sampleTokenIds } from './export/tower-trace';
 export { quantizeModelInt8, quantizeColumns } from './quantize/quantize-int8';
 export type { QuantizeOptions, QuantizeReport } from './quantize/quantize-int8';
@@ -36,9 +49,11 @@ export { KERNEL_CONVERTERS } from './convert/kernels/index';
 export { DEFAULT_FUSIONS, fuseLayerNorm, fuseGelu, fuseQuickGelu } from './convert/fusions';
 
 // Evaluation
-export { compareRecall, evaluateRetrieval, scoreMatrix } from './eval/compare-recall';
+export { compareRecall, evaluateRetrieval } from './eval/compare-recall';
 export type { RetrievalSplit, RecallComparison, MetricName } from './eval/compare-recall';
 export { embeddingAgreement } from './eval/embedding-agreement';
+export { evaluateSplit, evaluationLoader } from './eval/evaluate-split';
+export type { EvaluateSplitOptions, SplitEvaluation, EmbeddingEncoder } from './eval/evaluate-split';
 export type { EmbeddingAgreement } from './eval/embedding-agreement';
 
 export { INFERENCE_VERSION } from './version';

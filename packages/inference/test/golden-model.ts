@@ -4,9 +4,19 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { loadSafetensors } from '@harma/core';
 import { fixturePath } from '@harma/test-support';
 import { attachHarma, type HarmaOptions } from '@harma/adapters';
-import { createClip, loadWeights, validateClipConfig, type ClipConfig, type ClipModel } from '@harma/backbones';
+import { ClipTokenizer, createClip, trainBpeVocabulary, loadWeights, validateClipConfig, type ClipConfig, type ClipModel } from '@harma/backbones';
 
 export const GOLDEN_MODELS = ['tiny-gelu', 'tiny-quickgelu'] as const;
+
+/**
+ * A CLIP tokenizer for test models without a vocabulary of their own: the 512 byte tokens, up to
+ * 20 merges learned from a few captions and the two special tokens (at most 534 ids), so it fits
+ * any text tower with that many token rows.
+ */
+export function testTokenizer(contextLength: number): ClipTokenizer {
+  const vocabulary = trainBpeVocabulary(['a river between green fields', 'two bridges over a canal', 'a harbour with many boats'], { merges: 20 });
+  return new ClipTokenizer(vocabulary, { contextLength });
+}
 export type GoldenModel = (typeof GOLDEN_MODELS)[number];
 
 type Json = Record<string, unknown>;

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { formatHalfEven } from '@harma/core';
 import { rowBlock, transposedRowBlock } from './block-scores';
 import { checkEmbeddingGallery, type EmbeddingGallery } from './embedding-input';
 import { hostScalar, hostValues } from './host-values';
-import { formatHalfEven } from './round-half-even';
 import { checkBlockSize, DEFAULT_BLOCK_SIZE } from './streaming-ranks';
 
 /** Geometry of the two embedding galleries, the quantities the paper's alignment argument is about. */

@@ -11,7 +11,6 @@ export { DEFAULT_BLOCK_SIZE } from './streaming-ranks';
 export { TIE_RULES, DEFAULT_TIE_RULE } from './tie-rule';
 export type { TieRule } from './tie-rule';
 export { numpyArgsort } from './numpy-argsort';
-export { roundHalfEven, formatHalfEven } from './round-half-even';
 export { formatMetricsTable, metricsToJson } from './report-format';
 export type { MetricsRow, MetricsTableOptions } from './report-format';
 export { embeddingDiagnostics, formatDiagnostics, uniformity, alignment, modalityGap, meanPairwiseCosine } from './embedding-diagnostics';

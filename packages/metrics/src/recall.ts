@@ -1,5 +1,5 @@
+import { roundHalfEven } from '@harma/core';
 import type { RetrievalRanks } from './rank-counter';
-import { roundHalfEven } from './round-half-even';
 
 /** The paper's retrieval figures, in percent; field names fixed (they are the reference's keys). */
 export interface RetrievalMetrics {

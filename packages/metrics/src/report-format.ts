@@ -1,5 +1,5 @@
+import { formatHalfEven } from '@harma/core';
 import { RETRIEVAL_METRIC_FIELDS, type RetrievalMetrics } from './recall';
-import { formatHalfEven } from './round-half-even';
 
 /** One line of a results table: a label (model, run, split) and its figures. */
 export interface MetricsRow {

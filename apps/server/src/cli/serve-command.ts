@@ -64,7 +64,7 @@ export function serverOptionsFromFlags(flags: ServeFlags): ServerOptions {
 export function serveCommand(name: string, action: (options: ServerOptions) => Promise<void>): Command {
   return new Command(name)
     .requiredOption('--gallery <dir>', 'folder of images to index and search')
-    .option('--model <dir>', 'model folder written by `harma export` (config.json, vision_model.onnx, text_model.onnx, vocabulary)')
+    .option('--model <dir>', 'model folder written by `harma export` (config.json, vision_model.onnx, text_model.onnx, the tokenizer files)')
     .option('--index-dir <dir>', 'where the index lives (default: <gallery>/.harma-index)')
     .option('--captions <file>', 'caption gallery for image → caption search: annotation JSON, JSON array of strings, or one caption per line')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
@@ -74,7 +74,7 @@ export function serveCommand(name: string, action: (options: ServerOptions) => P
     .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'ort', 'tfjs']).default('auto'))
     .addOption(new Option('--precision <precision>', 'ONNX Runtime weights').choices(['fp32', 'int8']).default('fp32'))
     .option('--threads <n>', 'ONNX Runtime threads per call (default: every core)', integer('--threads'))
-    .option('--vocabulary <path>', 'BPE vocabulary (default: the one config.json names, else the model folder)')
+    .option('--vocabulary <path>', "read the tokenizer from this file or folder instead of the model folder's own (older exports whose vocabulary lives elsewhere)")
     .option('--weights <files...>', 'tfjs engine: backbone weight files')
     .option('--adapters <file>', 'tfjs engine: adapters file')
     .option('--batch-size <n>', 'images per encoder call while indexing', integer('--batch-size'), 16)

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ImageDecodeError } from '@harma/backbones';
+import { ImageDecodeError } from '@harma/data';
 import type { ServerEncoder } from '../encoder/server-encoder';
 import { ApiError } from '../errors';
 import { acquireIndexLock } from '../store/index-lock';

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { decodeImage } from '@harma/backbones';
+import { decodeImage } from '@harma/data';
 import { writeFileAtomic } from '@harma/core';
 import sharp from 'sharp';
 

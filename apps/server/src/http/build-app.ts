@@ -1,17 +1,19 @@
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { ApiError } from '../errors';
 import { accessChecker } from './auth';
 import { errorResponse } from './error-response';
-import { openApiDocument } from './openapi';
+import { registerOpenApi } from './openapi';
 import type { RouteContext } from './route-context';
 import { embedRoutes } from './routes/embed-routes';
 import { galleryRoutes } from './routes/gallery-routes';
 import { pageRoutes, type PageFiles } from './routes/page-routes';
 import { searchRoutes } from './routes/search-routes';
 import { systemRoutes } from './routes/system-routes';
+import { requestValidatorCompiler } from './validate';
 
 const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
@@ -45,6 +47,11 @@ export async function buildApp(context: RouteContext, options: BuildAppOptions):
     },
   });
   const checkAccess = accessChecker(context.options.apiKey, context.options.requireKeyForReads);
+  // Requests are validated by the zod schemas the routes declare; replies are not (they are
+  // written by the handlers, and checking them would cost time), so the declared reply schemas
+  // only document: JSON.stringify, as Fastify does for a route without them.
+  app.setValidatorCompiler(requestValidatorCompiler);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   app.setErrorHandler((error, request, reply) => {
     const response = errorResponse(error, request.id);
@@ -79,12 +86,13 @@ export async function buildApp(context: RouteContext, options: BuildAppOptions):
   }
   await app.register(multipart, { limits: { fileSize: limits.uploadBytes, files: 2, fields: 4, parts: 6 }, throwFileSizeLimit: true });
 
-  const document = openApiDocument(context.schemas, context.options, options.version);
-  app.get('/docs/openapi.json', async () => document);
-  searchRoutes(app, context);
-  embedRoutes(app, context);
-  galleryRoutes(app, context);
-  systemRoutes(app, context);
+  await registerOpenApi(app, { options: context.options, schemas: context.schemas, version: options.version });
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  api.get('/docs/openapi.json', { schema: { summary: 'This document', response: { 200: context.schemas.openApiResponse } } }, async () => app.swagger() as Record<string, unknown>);
+  searchRoutes(api, context);
+  embedRoutes(api, context);
+  galleryRoutes(api, context);
+  systemRoutes(api, context);
   pageRoutes(app, options.page);
   return app;
 }

@@ -1,4 +1,4 @@
-import { ImageDecodeError } from '@harma/backbones';
+import { ImageDecodeError } from '@harma/data';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors';
 import { errorResponse } from './error-response';

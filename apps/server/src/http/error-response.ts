@@ -1,4 +1,4 @@
-import { ImageDecodeError } from '@harma/backbones';
+import { ImageDecodeError } from '@harma/data';
 import { ApiError, type ApiErrorCode, type ErrorBody } from '../errors';
 
 const FASTIFY_CODES: Readonly<Record<string, { status: number; code: ApiErrorCode }>> = {

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod/v4';
 import { ApiError } from '../errors';
+import { parseRequest } from './validate';
 
 /** An image file received as multipart/form-data, with the form's text fields. */
 export interface ImageUpload {
@@ -7,21 +9,29 @@ export interface ImageUpload {
   fields: Record<string, string>;
 }
 
+/** The schema of an upload form, as the route declares it: the file field `image` and the allowed text fields. */
+export type ImageFormSchema = z.ZodObject<{ image: z.ZodFile } & z.core.$ZodShape, z.core.$strict>;
+
 /**
  * Read a multipart/form-data request holding exactly one file field `image` (at most `maxBytes`)
- * and the text fields named in `allowedFields` (each at most 2 KiB). Anything else is a 4xx.
+ * and the text fields `form` declares besides it (each at most 2 KiB, then checked by `form`).
+ * Anything else is a 4xx.
  */
-export async function readImageUpload(request: FastifyRequest, maxBytes: number, allowedFields: readonly string[] = []): Promise<ImageUpload> {
+export async function readImageUpload(request: FastifyRequest, maxBytes: number, form: ImageFormSchema): Promise<ImageUpload> {
   if (!request.isMultipart()) {
     throw new ApiError(415, 'unsupported_media_type', 'expected a multipart/form-data body with the image in a file field named `image`');
   }
+  const allowedFields = Object.keys(form.shape).filter((name) => name !== 'image');
+  let upload: ImageUpload;
   try {
-    return await readParts(request, maxBytes, allowedFields);
+    upload = await readParts(request, maxBytes, allowedFields);
   } catch (error) {
     // Busboy reports a malformed body with plain errors; they are the client's, not the server's.
     if (error instanceof ApiError || (typeof (error as { statusCode?: unknown }).statusCode === 'number')) throw error;
     throw new ApiError(400, 'invalid_request', `malformed multipart body (${error instanceof Error ? error.message : String(error)})`);
   }
+  parseRequest(form.omit({ image: true }), upload.fields, 'form');
+  return upload;
 }
 
 async function readParts(request: FastifyRequest, maxBytes: number, allowedFields: readonly string[]): Promise<ImageUpload> {

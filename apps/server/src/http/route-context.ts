@@ -1,3 +1,5 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CaptionGallery } from '../captions/caption-gallery';
 import type { ServerEncoder } from '../encoder/server-encoder';
 import type { Gallery, GalleryHit } from '../gallery/gallery';
@@ -13,6 +15,9 @@ declare module 'fastify' {
     access?: RouteAccess;
   }
 }
+
+/** The app as routes see it: request parts typed from the zod schemas a route declares. */
+export type ApiApp = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
 
 /** What every route handler works with. */
 export interface RouteContext {

@@ -20,7 +20,11 @@ function text(name: string, maxChars: number) {
     .refine((value) => value.trim().length > 0, `${name} must not be blank`);
 }
 
-/** Request and response schemas of the API, with the configured limits; the OpenAPI document is generated from them. */
+/**
+ * Request and response schemas of the API, with the configured limits. Routes declare them in their
+ * `schema` (Fastify validates requests with them, see `validate.ts`), and the OpenAPI document is
+ * generated from the routes (`openapi.ts`).
+ */
 export function apiSchemas(limits: Limits) {
   const k = z.number('k must be a number').int('k must be an integer').min(1, 'k must be at least 1').max(limits.maxTopK, `k must be at most ${limits.maxTopK}`);
   const imageHit = z.object({
@@ -56,6 +60,7 @@ export function apiSchemas(limits: Limits) {
     finishedAt: z.string().nullable(),
     error: z.string().nullable(),
   });
+  const image = z.file().describe('JPEG, PNG, TIFF or WebP image');
   return {
     textSearchBody: z.object({ query: text('query', limits.maxQueryChars).describe('What to look for, in words'), k: k.default(10).describe('Number of results') }).strict(),
     kQuery: z.object({ k: integerString('k', 1, limits.maxTopK).optional().describe('Number of results (default 10)') }).strict(),
@@ -75,6 +80,15 @@ export function apiSchemas(limits: Limits) {
       })
       .strict(),
     idParams: z.object({ id: integerString('id', 1, Number.MAX_SAFE_INTEGER) }).strict(),
+    /** multipart/form-data: the file field `image`, nothing else. */
+    imageForm: z.object({ image }).strict(),
+    /** multipart/form-data: the file field `image` and where to store it. */
+    galleryAddForm: z
+      .object({
+        image,
+        path: z.string().optional().describe('Gallery-relative path with an image extension matching the format (default uploads/<hash>.<ext>); no `..`, no hidden segments'),
+      })
+      .strict(),
     imageSearchResponse: z.object({ k: z.number().int(), tookMs: z.number(), indexSize: z.number().int(), results: z.array(imageHit) }),
     captionSearchResponse: z.object({
       k: z.number().int(),
@@ -100,6 +114,7 @@ export function apiSchemas(limits: Limits) {
       limits: z.object({ maxTopK: z.number().int(), uploadBytes: z.number().int(), maxImagePixels: z.number().int(), maxQueryChars: z.number().int() }),
     }),
     healthResponse: z.object({ status: z.literal('ok'), images: z.number().int(), indexing: z.enum(['idle', 'scanning', 'indexing', 'failed']) }),
+    openApiResponse: z.record(z.string(), z.unknown()).describe('This document (OpenAPI 3.1)'),
     errorResponse: z.object({
       error: z.object({
         code: z.string().describe('Machine-readable code (invalid_request, invalid_json, unauthorized, not_found, …)'),

@@ -1,21 +1,56 @@
-import type { z } from 'zod/v4';
+import type { FastifySchemaCompiler } from 'fastify';
+import { z } from 'zod/v4';
 import { ApiError } from '../errors';
 
 const MAX_LISTED_ISSUES = 5;
 
+/** Where a request value comes from, as error messages name it (`body.k`, `query.k`, `params.id`, `form.path`). */
+export type RequestPart = 'body' | 'query' | 'params' | 'form';
+
+const PARTS: Readonly<Record<string, RequestPart>> = { body: 'body', querystring: 'query', params: 'params' };
+
 /**
- * Parse `value` (a request's body, query or params) with `schema`, or throw a 400 naming every
- * offending field (`body.k: k must be at most 100`).
+ * Parse `value` (a request's body, query, params or form fields) with `schema`, or throw a 400
+ * naming every offending field (`body.k: k must be at most 100`).
  */
-export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'query' | 'params' | 'form'): z.output<S> {
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, where: RequestPart): z.output<S> {
+  const checked = checkRequest(schema, value, where);
+  if ('error' in checked) throw checked.error;
+  return checked.value;
+}
+
+function checkRequest<S extends z.ZodType>(schema: S, value: unknown, where: RequestPart): { value: z.output<S> } | { error: ApiError } {
+  // A missing part arrives as undefined or null (Fastify's choice); zod's message then says "received undefined".
   const parsed = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => {
+  return parsed.success ? { value: parsed.data } : { error: validationError(parsed.error, where) };
+}
+
+function validationError(error: z.ZodError, where: RequestPart): ApiError {
+  const issues = error.issues.map((issue) => {
     const field = [where, ...issue.path.map(String)].join('.');
     const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}` : issue.message;
     return { field, message };
   });
   const listed = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => `${issue.field}: ${issue.message}`);
   if (issues.length > MAX_LISTED_ISSUES) listed.push(`and ${issues.length - MAX_LISTED_ISSUES} more`);
-  throw new ApiError(400, 'invalid_request', `invalid request: ${listed.join('; ')}`, { issues: issues.slice(0, 20) });
+  return new ApiError(400, 'invalid_request', `invalid request: ${listed.join('; ')}`, { issues: issues.slice(0, 20) });
 }
+
+/**
+ * Fastify's validator compiler for the zod schemas routes declare (`schema.body`, `querystring`,
+ * `params`): a failure is the API's 400 `invalid_request` error naming the fields, exactly as the
+ * handlers reported it when they parsed their input themselves, and a success replaces the part
+ * with zod's output (defaults applied, strings of digits turned into numbers).
+ *
+ * A multipart body (`body: { content: { 'multipart/form-data': { schema } } }`) is streamed by the
+ * handler, so nothing is there to validate yet: `readImageUpload` checks its parts against the same
+ * schema. Anything that is not a zod schema is refused when the route is added, so no declared
+ * part can go unchecked.
+ */
+export const requestValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, method, url, httpPart, contentType }) => {
+  const where = httpPart === undefined ? undefined : PARTS[httpPart];
+  if (where === undefined) throw new Error(`${method} ${url}: the API validates body, querystring and params only, not ${httpPart ?? 'an unnamed part'}`);
+  if (!(schema instanceof z.ZodType)) throw new Error(`${method} ${url}: the ${httpPart} schema must be a zod (zod/v4) schema`);
+  if (where === 'body' && contentType?.startsWith('multipart/') === true) return () => true;
+  return (data: unknown) => checkRequest(schema, data, where);
+};

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { attachHarma, saveAdapters } from '@harma/adapters';
-import { createClip, isHarmaAdapterName, trainBpeVocabulary, writeOpenClipVocabulary, type ClipConfig } from '@harma/backbones';
+import { ClipTokenizer, createClip, isHarmaAdapterName, trainBpeVocabulary, type ClipConfig } from '@harma/backbones';
 import { SeededRandom, normalTensor, useBackend, writeSafetensors } from '@harma/core';
 import { syntheticVocabulary } from '@harma/data';
 import { exportOnnx } from '@harma/inference';
@@ -22,7 +22,7 @@ export function tinyClipConfig(embedDim = 32): ClipConfig {
  * Build the tiny CLIP with seeded random weights and HarMA adapters (every adapter weight random,
  * so that the adapters change the embeddings), and export it with @harma/inference to `dir`
  * (config.json, vision_model.onnx, text_model.onnx) with a small BPE vocabulary trained on the
- * synthetic data set's words (`vocab.txt.gz`). With `tfjsFiles`, also write the training-time
+ * synthetic data set's words (saved by the export as `vocab.json` + `merges.txt`). With `tfjsFiles`, also write the training-time
  * files the tfjs engine loads: `backbone.safetensors` (plain CLIP) and `adapters.safetensors`.
  */
 export async function exportTinyModel(dir: string, options: { embedDim?: number; seed?: number; tfjsFiles?: boolean } = {}): Promise<string> {
@@ -30,9 +30,9 @@ export async function exportTinyModel(dir: string, options: { embedDim?: number;
   await mkdir(dir, { recursive: true });
   const words = syntheticVocabulary();
   const vocabulary = trainBpeVocabulary([words.join(' '), ...words], { merges: 150, minFrequency: 1 });
-  await writeOpenClipVocabulary(path.join(dir, 'vocab.txt.gz'), vocabulary);
+  const config = tinyClipConfig(options.embedDim);
   const rng = new SeededRandom(options.seed ?? 7);
-  const model = createClip(tinyClipConfig(options.embedDim), { rng: rng.derive('clip') });
+  const model = createClip(config, { rng: rng.derive('clip'), tokenizer: new ClipTokenizer(vocabulary, { contextLength: config.text.contextLength }) });
   try {
     const attachment = attachHarma(model, { vision: { bottleneck: 8, heads: 2 }, text: { bottleneck: 8, heads: 2 }, bishare: 'text', bishareHeads: 2, rng: rng.derive('harma') });
     const adapterRng = rng.derive('trained-adapters');
@@ -44,7 +44,7 @@ export async function exportTinyModel(dir: string, options: { embedDim?: number;
       await writeSafetensors(path.join(dir, 'backbone.safetensors'), plain);
       await saveAdapters(path.join(dir, 'adapters.safetensors'), model, attachment);
     }
-    await exportOnnx(model, dir, { vocabulary: 'vocab.txt.gz', quantize: false, metadata: { purpose: '@harma/server tests' } });
+    await exportOnnx(model, dir, { quantize: false, metadata: { purpose: '@harma/server tests' } });
   } finally {
     model.dispose();
   }

@@ -2,19 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImagePreprocessSpec, TextTokenizer } from '@harma/core';
-import { ClipTokenizer } from '@harma/backbones';
 import { readEvalAnnotations } from '@harma/data';
-import { createOrtEncoder, createTfjsEncoder, readExportConfig, type Encoder } from '@harma/inference';
+import { createTfjsEncoder, evaluateSplit, loadExportedModel, type Encoder, type SplitEvaluation } from '@harma/inference';
 import { formatMetricsTable, type MetricsRow } from '@harma/metrics';
 import type { TrainConfig } from '../config/train-config';
 import { buildTrainingModel } from '../model/build-model';
-import { evaluateSplit, type SplitEvaluation } from '../evaluate/evaluate-split';
 import { exportCommand } from './export';
 
 export interface EvaluateOptions {
   /** Adapters file to evaluate (written by `harma train`). */
   adapters?: string;
-  /** An exported model folder (`harma export`) to evaluate as the adapted model, on ONNX Runtime. */
+  /** An exported model folder (`harma export`) to evaluate as the adapted model, on ONNX Runtime, with the tokenizer it saved. */
   model?: string;
   /** Which split(s). Default: test. */
   split?: 'val' | 'test' | 'both';
@@ -38,32 +36,31 @@ export interface EvaluationRow {
 interface PreparedEncoder {
   encoder: Encoder;
   tokenizer: TextTokenizer;
-  preprocess: Pick<ImagePreprocessSpec, 'size' | 'mean' | 'std'>;
+  preprocess: ImagePreprocessSpec;
   dispose(): Promise<void>;
 }
 
-async function ortEncoder(dir: string, vocabulary: string, cleanup?: () => Promise<void>): Promise<PreparedEncoder> {
-  const exported = await readExportConfig(dir);
-  const encoder = await createOrtEncoder(dir);
-  const tokenizer = await ClipTokenizer.load(vocabulary, { contextLength: exported.tokenizer.contextLength });
+/** An export opened with the one loader: its own tokenizer and preprocessing, ONNX Runtime. */
+async function exportedEncoder(dir: string, cleanup?: () => Promise<void>): Promise<PreparedEncoder> {
+  const model = await loadExportedModel(dir, { warmUp: false });
   return {
-    encoder,
-    tokenizer,
-    preprocess: exported.preprocess,
+    encoder: model.encoder,
+    tokenizer: model.tokenizer,
+    preprocess: model.preprocess,
     dispose: async () => {
-      await encoder.dispose();
+      await model.dispose();
       await cleanup?.();
     },
   };
 }
 
 async function prepare(config: TrainConfig, variant: 'zero-shot' | 'adapted', engine: 'tfjs' | 'ort', options: EvaluateOptions): Promise<PreparedEncoder> {
-  if (variant === 'adapted' && options.model) return ortEncoder(options.model, config.backbone.vocabulary);
+  if (variant === 'adapted' && options.model) return exportedEncoder(options.model);
   const adapters = variant === 'adapted' ? options.adapters : undefined;
   if (engine === 'ort') {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'harma-eval-export-'));
     await exportCommand(config, { adapters, out: dir, quantize: false, verify: false });
-    return ortEncoder(dir, config.backbone.vocabulary, () => rm(dir, { recursive: true, force: true }));
+    return exportedEncoder(dir, () => rm(dir, { recursive: true, force: true }));
   }
   const model = await buildTrainingModel(config, adapters ? { adapters } : { adapterType: 'none' });
   return {
@@ -91,11 +88,9 @@ export async function evaluateCommand(config: TrainConfig, options: EvaluateOpti
         const evaluation = await evaluateSplit(prepared.encoder, annotations, {
           imageRoot: config.data.images,
           tokenizer: prepared.tokenizer,
-          imageSize: prepared.preprocess.size,
-          mean: prepared.preprocess.mean,
-          std: prepared.preprocess.std,
+          preprocess: prepared.preprocess,
           batchSize: config.evaluation.batchSize,
-          workers: Math.min(1, config.data.workers),
+          workers: config.data.workers,
           onMissingImage: config.data.missingImages,
         });
         rows.push({ model: variant, engine, split, evaluation });

@@ -1,4 +1,3 @@
-import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { getLogger } from '@harma/core';
 import { exportOnnx, verifyExport, type OnnxExport } from '@harma/inference';
@@ -23,19 +22,18 @@ export interface ExportResult {
 
 /**
  * `harma export`: the adapted model as `vision_model.onnx` + `text_model.onnx` (adapters baked in)
- * with `config.json` and the vocabulary beside them — a folder `harma serve` and
- * `harma eval --model` load on their own.
+ * with `config.json` and the backbone's tokenizer beside them — a folder `harma serve` and
+ * `harma eval --model` load on their own (a plug-in backbone's module is recorded and imported).
  */
 export async function exportCommand(config: TrainConfig, options: ExportOptions): Promise<ExportResult> {
   const model = await buildTrainingModel(config, options.adapters ? { adapters: options.adapters } : { adapterType: 'none' });
   try {
-    const vocabulary = path.basename(config.backbone.vocabulary);
     const exported = await exportOnnx(model.backbone, options.out, {
       quantize: options.quantize ?? true,
-      vocabulary,
+      tokenizer: model.tokenizer,
+      ...(config.backbone.plugin === undefined ? {} : { plugin: config.backbone.plugin }),
       metadata: { run: config.name, adapters: options.adapters ? path.basename(options.adapters) : null, adapter: model.attachment?.kind ?? 'none' },
     });
-    await copyFile(config.backbone.vocabulary, path.join(options.out, vocabulary));
     let maxDifference: number | undefined;
     if (options.verify ?? true) {
       const parity = await verifyExport(options.out, model.backbone);

@@ -78,7 +78,7 @@ export function parseTrainConfig(raw: unknown, file: string): TrainConfig {
       config: isShippedArchitecture ? config.backbone.config : resolve(config.backbone.config),
       ...(config.backbone.plugin === undefined ? {} : { plugin: config.backbone.plugin.startsWith('.') ? resolve(config.backbone.plugin) : config.backbone.plugin }),
       weights: config.backbone.weights.map(resolve),
-      vocabulary: resolve(config.backbone.vocabulary),
+      ...(config.backbone.vocabulary === undefined ? {} : { vocabulary: resolve(config.backbone.vocabulary) }),
     },
     data: {
       ...config.data,

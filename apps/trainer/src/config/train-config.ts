@@ -18,8 +18,12 @@ export const backboneSchema = z
     config: z.string(),
     /** Weight files in any supported format; empty for random initialisation (tests, pretraining). */
     weights: z.array(z.string()).default([]),
-    /** Tokenizer vocabulary: open_clip .txt.gz, Hugging Face vocab.json (+ merges.txt beside it) or tokenizer.json. */
-    vocabulary: z.string(),
+    /**
+     * The tokenizer's vocabulary, given to the backbone's factory (CLIP: open_clip .txt.gz,
+     * Hugging Face vocab.json (+ merges.txt beside it) or tokenizer.json). Required by backbones
+     * whose tokenizer reads files; a plug-in may need none.
+     */
+    vocabulary: z.string().optional(),
   })
   .strict();
 

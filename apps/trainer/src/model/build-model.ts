@@ -1,16 +1,15 @@
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   Parameter,
   SeededRandom,
-  backboneRegistry,
   createBackbone,
+  importPlugin,
+  requireTokenizer,
   type Backbone,
   type ParameterCount,
   type TextTokenizer,
 } from '@harma/core';
-import { ClipTokenizer, isHarmaAdapterName, registerClipBackbones } from '@harma/backbones';
+import { ensureBuiltInBackbones, isHarmaAdapterName } from '@harma/backbones';
 import { TEMPERATURE_NAME, attachClipAdapter, attachHarma, attachLora, type AdapterAttachment } from '@harma/adapters';
 import { loadAdaptersFile, methodOptions } from './load-adapters-file';
 import type { TrainConfig } from '../config/train-config';
@@ -41,43 +40,37 @@ export interface BuildModelOptions {
   adapterType?: TrainConfig['adapter']['type'];
 }
 
-/** Register the backbones this CLI ships with, once per process. */
-export function ensureBackbonesRegistered(): void {
-  if (!backboneRegistry.has('clip')) registerClipBackbones();
-}
-
 /**
- * Import the module a config names as `backbone.plugin` unless its kind is registered already;
- * each training thread runs this too, so a third-party kind is known wherever a model is built.
+ * Make the config's backbone kind known in this thread: the built-in ones, and the module a config
+ * names as `backbone.plugin` (each training thread runs this too, so a third-party kind is known
+ * wherever a model is built).
  */
-export async function importBackbonePlugin(backbone: TrainConfig['backbone']): Promise<void> {
-  if (backbone.plugin === undefined || backboneRegistry.has(backbone.kind)) return;
-  const specifier = path.isAbsolute(backbone.plugin) ? pathToFileURL(backbone.plugin).href : backbone.plugin;
+export async function registerConfigBackbone(backbone: TrainConfig['backbone']): Promise<void> {
+  ensureBuiltInBackbones();
+  if (backbone.plugin === undefined) return;
   try {
-    await import(specifier);
+    await importPlugin(backbone.plugin, { backbone: backbone.kind });
   } catch (error) {
-    throw new Error(`backbone.plugin '${backbone.plugin}' could not be imported: ${(error as Error).message}`);
-  }
-  if (!backboneRegistry.has(backbone.kind)) {
-    throw new Error(`backbone.plugin '${backbone.plugin}' was imported but registered no backbone '${backbone.kind}' (registered: ${backboneRegistry.names().join(', ')})`);
+    throw new Error(`backbone.plugin: ${(error as Error).message}`, { cause: error });
   }
 }
 
 /**
  * Build the model a config describes: the backbone from its registry with its weights (HarMA
- * checkpoint extras such as adapters and `temp` are set aside, not treated as unknown), the
- * tokenizer from the vocabulary, the adapter method, and the freezing the config asks for.
+ * checkpoint extras such as adapters and `temp` are set aside, not treated as unknown) and the
+ * tokenizer its factory builds from `backbone.vocabulary`, the adapter method, and the freezing
+ * the config asks for.
  */
 export async function buildTrainingModel(config: TrainConfig, options: BuildModelOptions = {}): Promise<TrainingModel> {
-  ensureBackbonesRegistered();
-  await importBackbonePlugin(config.backbone);
+  await registerConfigBackbone(config.backbone);
   const hasWeights = config.backbone.weights.length > 0;
   const backbone = await createBackbone(config.backbone.kind, {
     config: config.backbone.config,
+    ...(config.backbone.vocabulary === undefined ? {} : { vocabulary: config.backbone.vocabulary }),
     ...(hasWeights ? { weights: config.backbone.weights, ignore: isHarmaAdapterName } : { seed: `${config.seed}/backbone` }),
   });
   try {
-    const tokenizer = await ClipTokenizer.load(config.backbone.vocabulary, { contextLength: backbone.contextLength });
+    const tokenizer = requireTokenizer(backbone, `backbone ${config.backbone.kind}`);
     const type = options.adapterType ?? config.adapter.type;
     const rng = new SeededRandom(config.seed).derive('adapters');
     let attachment: AdapterAttachment | undefined;

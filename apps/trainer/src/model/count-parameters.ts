@@ -1,6 +1,6 @@
 import { createBackbone, type Parameter } from '@harma/core';
 import { attachClipAdapter, attachHarma, attachLora, type AdapterAttachment } from '@harma/adapters';
-import { ensureBackbonesRegistered } from './build-model';
+import { ensureBuiltInBackbones } from '@harma/backbones';
 
 export interface ParameterGroup {
   name: string;
@@ -36,7 +36,7 @@ function groupOf(name: string, attached: Set<string>): string {
  * draws), grouped for display. ViT-B/32 + HarMA: 5,934,397 trainable of 157,211,710.
  */
 export async function countFor(arch: string, adapter: 'harma' | 'clip-adapter' | 'lora' | 'none', trainableMode: 'adapters' | 'full'): Promise<ParameterCounts> {
-  ensureBackbonesRegistered();
+  ensureBuiltInBackbones();
   const backbone = await createBackbone('clip', { config: arch });
   try {
     let attachment: AdapterAttachment | undefined;

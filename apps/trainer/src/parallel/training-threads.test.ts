@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backboneRegistry, createBackbone, useBackend, type BackboneFactory } from '@harma/core';
 import { loadTrainConfig } from '../config/load-config';
-import { buildTrainingModel, ensureBackbonesRegistered } from '../model/build-model';
+import { ensureBuiltInBackbones } from '@harma/backbones';
+import { buildTrainingModel } from '../model/build-model';
 import { writeTinyRun } from '../../test/tiny-run';
 import { defaultTrainingThreads, startStepThreads } from './training-threads';
 import { trainingWorkerScript } from './worker-script';
@@ -26,7 +27,7 @@ describe('startStepThreads (real worker threads)', () => {
     const workerScript = trainingWorkerScript();
     if (!workerScript) throw new Error('build @harma/trainer first (npx tsup): the worker entry dist/parallel/training-worker.js is missing');
     await useBackend('cpu');
-    ensureBackbonesRegistered();
+    ensureBuiltInBackbones();
     // A kind registered in this thread only, and no backbone.plugin naming a module that registers it.
     const clipFactory: BackboneFactory<never> = (options) => createBackbone('clip', options);
     backboneRegistry.register('this-thread-only', clipFactory);

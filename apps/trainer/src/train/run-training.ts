@@ -7,8 +7,7 @@ import { BatchLoader, readEvalAnnotations, readTrainAnnotations, trainSamples, t
 import type { RetrievalMetrics } from '@harma/metrics';
 import type { TrainConfig } from '../config/train-config';
 import { buildTrainingModel, type TrainingModel } from '../model/build-model';
-import { evaluateSplit, evaluationLoader, type SplitEvaluation } from '../evaluate/evaluate-split';
-import { backboneEncoder } from '../evaluate/tfjs-backbone-encoder';
+import { createTfjsEncoder, evaluateSplit, evaluationLoader, type SplitEvaluation } from '@harma/inference';
 import { renderHtmlReport } from '../report/html-report';
 import { startStepThreads } from '../parallel/training-threads';
 import type { DataParallelGradients } from '../parallel/data-parallel';
@@ -112,11 +111,9 @@ export async function runTraining(config: TrainConfig, options: TrainRunOptions 
   });
   const validationLoader = evaluationLoader(validation, {
     imageRoot: config.data.images,
-    imageSize,
-    mean,
-    std,
+    preprocess: model.backbone.preprocess,
     batchSize: config.evaluation.batchSize,
-    workers: Math.min(1, config.data.workers),
+    workers: config.data.workers,
     cacheImages: config.data.cacheImages,
     onMissingImage: config.data.missingImages,
   });
@@ -246,15 +243,12 @@ export async function runTraining(config: TrainConfig, options: TrainRunOptions 
 }
 
 async function evaluate(model: TrainingModel, annotations: EvalAnnotations, loader: BatchLoader | undefined, config: TrainConfig): Promise<SplitEvaluation> {
-  const { size, mean, std } = model.backbone.preprocess;
-  return evaluateSplit(backboneEncoder(model.backbone), annotations, {
+  return evaluateSplit(createTfjsEncoder(model.backbone, { ownsBackbone: false }), annotations, {
     imageRoot: config.data.images,
     tokenizer: model.tokenizer,
-    imageSize: size,
-    mean,
-    std,
+    preprocess: model.backbone.preprocess,
     batchSize: config.evaluation.batchSize,
-    workers: Math.min(1, config.data.workers),
+    workers: config.data.workers,
     onMissingImage: config.data.missingImages,
     ...(loader ? { loader } : {}),
   });

@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   BACKBONE_SPECIFICATION_VERSION,
   type Backbone,
+  type BackboneDescription,
   type EncodeOptions,
   type ImagePreprocessSpec,
+  type JsonObject,
   type SeededRandom,
+  type TextTokenizer,
 } from '@harma/core';
 import { validateClipConfig, visionTokens, type ClipConfig } from './config';
 import { ClipModule } from './clip-module';
@@ -27,18 +30,21 @@ export interface ClipForwardResult {
 export interface CreateClipOptions {
   /** Initialise randomly as open_clip does, from this stream. Default: zeros (fast; for loading weights). */
   rng?: SeededRandom;
+  /** The tokenizer that makes the model's ids (`ClipTokenizer` over its vocabulary). Default: none. */
+  tokenizer?: TextTokenizer;
 }
 
-/** CLIP's normalisation: mean and std of OpenAI's training images, on the 0..1 scale. */
-const CLIP_PIXEL_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-const CLIP_PIXEL_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
+/** OpenAI CLIP's per-channel mean of its training images on the 0..1 scale (RGB); `clipPreprocessSpec` uses it. */
+export const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
+/** OpenAI CLIP's per-channel standard deviation on the 0..1 scale (RGB). */
+export const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
 
 /**
  * The image preprocessing CLIP backbones expect: the HarMA paper's test transform (squash-resize
  * bicubic to `imageSize`, no crop) with CLIP's mean and std.
  */
 export function clipPreprocessSpec(imageSize: number): ImagePreprocessSpec {
-  return { size: imageSize, mean: [...CLIP_PIXEL_MEAN], std: [...CLIP_PIXEL_STD], resize: 'squash', interpolation: 'bicubic' };
+  return { size: imageSize, mean: [...CLIP_MEAN], std: [...CLIP_STD], resize: 'squash', interpolation: 'bicubic' };
 }
 
 /**
@@ -54,14 +60,19 @@ export class ClipModel implements Backbone {
   readonly towers: { readonly vision: ClipTowerSite; readonly text: ClipTowerSite };
   readonly embedDim: number;
   readonly contextLength: number;
+  readonly vocabularySize: number;
   readonly preprocess: ImagePreprocessSpec;
+  readonly tokenizer: TextTokenizer | undefined;
 
   constructor(config: ClipConfig, options: CreateClipOptions = {}) {
     this.config = validateClipConfig(config);
     const { vision, text, embedDim } = this.config;
+    if (options.tokenizer) checkTokenizer(options.tokenizer, this.config);
     this.module = new ClipModule(this.config, options.rng);
     this.embedDim = embedDim;
     this.contextLength = text.contextLength;
+    this.vocabularySize = text.vocabSize;
+    this.tokenizer = options.tokenizer;
     this.preprocess = clipPreprocessSpec(vision.imageSize);
     const visual = this.module.visual;
     this.towers = {
@@ -96,6 +107,11 @@ export class ClipModel implements Backbone {
     });
   }
 
+  /** The config as JSON: `createBackbone('clip', { config })` builds the same architecture. */
+  describe(): BackboneDescription {
+    return { kind: this.kind, specificationVersion: this.specificationVersion, config: structuredClone(this.config) as unknown as JsonObject };
+  }
+
   encodeImage(pixels: tf.Tensor, options: EncodeOptions = {}): tf.Tensor {
     return this.forwardImage(pixels, { normalize: options.normalize }).features;
   }
@@ -119,6 +135,16 @@ export class ClipModel implements Backbone {
     }
     if (!normalize) return out;
     return tf.div(out, tf.maximum(tf.sqrt(tf.sum(tf.square(out), -1, true)), 1e-12));
+  }
+}
+
+/** A tokenizer fits a CLIP when its rows are the text tower's context and its ids fit the token table. */
+function checkTokenizer(tokenizer: TextTokenizer, config: ClipConfig): void {
+  if (tokenizer.contextLength !== config.text.contextLength) {
+    throw new Error(`CLIP: the ${tokenizer.kind} tokenizer makes ${tokenizer.contextLength} ids per caption, the text tower takes ${config.text.contextLength}`);
+  }
+  if (tokenizer.vocabularySize > config.text.vocabSize) {
+    throw new Error(`CLIP: the ${tokenizer.kind} tokenizer's vocabulary has ${tokenizer.vocabularySize} ids, the text tower embeds ${config.text.vocabSize}; it is not this model's vocabulary`);
   }
 }
 

@@ -4,7 +4,7 @@ export type { ClipConfig, ClipVisionConfig, ClipTextConfig } from './config';
 export { parseOpenClipConfig, toOpenClipConfig } from './open-clip-config';
 export { loadModelConfig, listModelConfigs, modelConfigsDirectory } from './model-configs';
 export type { ShippedModelConfigName } from './model-configs';
-export { ClipModel, createClip, clipPreprocessSpec } from './clip-model';
+export { ClipModel, createClip, clipPreprocessSpec, CLIP_MEAN, CLIP_STD } from './clip-model';
 export type { ClipForwardOptions, ClipForwardResult, CreateClipOptions } from './clip-model';
 export { ClipModule, endOfTextSelector } from './clip-module';
 export { VisionTransformer, PatchEmbedding } from './vision-transformer';

@@ -9,6 +9,10 @@ import { isHarmaAdapterName, loadClip } from './load-clip';
 import { toOpenClipConfig } from './open-clip-config';
 import { registerClipBackbones, type ClipBackboneOptions } from './register';
 import { goldenClipConfig, goldenFile } from '../../test/golden-config';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
+import { trainBpeVocabulary } from '../tokenizer/train-bpe';
+import { buildBpeVocabulary } from '../tokenizer/vocabulary';
+import { writeOpenClipVocabulary } from '../tokenizer/vocabulary-files';
 
 const config = goldenClipConfig('tiny-gelu');
 let dir: string;
@@ -118,5 +122,47 @@ describe('registerClipBackbones', () => {
     const random = await factory({ config: 'ViT-B-32', seed: undefined });
     expect(random.embedDim).toBe(512);
     random.dispose();
+  });
+});
+
+describe('the clip backbone through the contract', () => {
+  it('describes itself as JSON that builds the same architecture again', async () => {
+    const registry = new Registry<BackboneFactory<never>>('backbone');
+    registerClipBackbones(registry);
+    const factory = registry.get('clip') as unknown as BackboneFactory<ClipBackboneOptions>;
+    const original = await factory({ config, weights: goldenFile('tiny-gelu', 'weights.safetensors'), ignore: isHarmaAdapterName });
+    const description = original.describe();
+    expect(description.kind).toBe('clip');
+    expect(description.specificationVersion).toBe('v2');
+    // Through JSON text, as an export stores it.
+    const rebuilt = await factory({
+      config: JSON.parse(JSON.stringify(description.config)) as ClipBackboneOptions['config'],
+      weights: goldenFile('tiny-gelu', 'weights.safetensors'),
+      ignore: isHarmaAdapterName,
+    });
+    expect(rebuilt.module.namedParameters().map(([name, p]) => [name, p.shape])).toEqual(original.module.namedParameters().map(([name, p]) => [name, p.shape]));
+    expectGoldenImage(rebuilt as ClipModel);
+    expect(original.vocabularySize).toBe(config.text.vocabSize);
+    expect(original.tokenizer).toBeUndefined();
+    original.dispose();
+    rebuilt.dispose();
+  });
+
+  it('builds its tokenizer from the vocabulary it is given, and refuses one that does not fit', async () => {
+    const registry = new Registry<BackboneFactory<never>>('backbone');
+    registerClipBackbones(registry);
+    const factory = registry.get('clip') as unknown as BackboneFactory<ClipBackboneOptions>;
+    const small = path.join(dir, 'small.txt.gz');
+    const vocabulary = trainBpeVocabulary(['a river', 'a bridge over a river'], { merges: 10 });
+    await writeOpenClipVocabulary(small, vocabulary);
+    const model = await factory({ config: { ...config, text: { ...config.text, vocabSize: 1000 } }, seed: 1, vocabulary: small });
+    expect(model.tokenizer).toBeInstanceOf(ClipTokenizer);
+    expect([...(model.tokenizer?.encode(['a bridge']) ?? [])]).toEqual([...new ClipTokenizer(vocabulary, { contextLength: config.text.contextLength }).encode(['a bridge'])]);
+    model.dispose();
+    const large = path.join(dir, 'large.txt.gz');
+    await writeOpenClipVocabulary(large, buildBpeVocabulary(Array.from({ length: 600 }, (_, i) => ['a', String.fromCharCode(0x100 + i)] as const)));
+    await expect(factory({ config: { ...config, text: { ...config.text, vocabSize: 1000 } }, vocabulary: large })).rejects.toThrow(
+      /tokenizer's vocabulary has 1114 ids, the text tower embeds 1000; it is not this model's vocabulary/,
+    );
   });
 });

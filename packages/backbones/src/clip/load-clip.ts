@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { LoadReport } from '@harma/core';
+import type { LoadReport, TextTokenizer } from '@harma/core';
 import { loadWeights } from '../weights/load-weights';
 import { createClip, type ClipModel } from './clip-model';
 import type { ClipConfig } from './config';
@@ -17,6 +17,8 @@ export interface LoadClipOptions {
    * always loaded. Default: none.
    */
   ignore?: NameFilter;
+  /** The tokenizer the model gets (see `CreateClipOptions.tokenizer`). Default: none. */
+  tokenizer?: TextTokenizer;
 }
 
 export interface ClipStateDictResult {
@@ -76,7 +78,7 @@ export async function loadClip(config: ClipConfig | string, files: string | read
   const tensors = await loadWeights(files);
   let model: ClipModel | undefined;
   try {
-    model = createClip(resolved);
+    model = createClip(resolved, { tokenizer: options.tokenizer });
     const result = loadClipStateDict(model, tensors, { ...options, source: typeof files === 'string' ? files : files.join(', ') });
     for (const [name, tensor] of tensors) if (!result.ignored.has(name)) tensor.dispose();
     return { model, ...result };

@@ -1,13 +1,17 @@
-import { SeededRandom, backboneRegistry, type Backbone, type BackboneFactory } from '@harma/core';
+import { SeededRandom, backboneRegistry, type Backbone, type BackboneFactory, type JsonValue } from '@harma/core';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { createClip } from './clip-model';
-import type { ClipConfig } from './config';
+import { validateClipConfig, type ClipConfig } from './config';
 import { loadClip, type NameFilter } from './load-clip';
 import { loadModelConfig } from './model-configs';
 
-/** Options of the registered `clip` backbone factory. */
+/** Options of the registered `clip` backbone factory (core's `BackboneOptions`, with CLIP's types). */
 export interface ClipBackboneOptions {
-  /** A config object, a shipped config name (`ViT-B-32`, `ViT-B-32-quickgelu`, …) or an open_clip config path. Default: `ViT-B-32`. */
-  config?: ClipConfig | string;
+  /**
+   * A config object (what `describe()` gives), a shipped config name (`ViT-B-32`,
+   * `ViT-B-32-quickgelu`, …) or an open_clip config path. Default: `ViT-B-32`.
+   */
+  config?: ClipConfig | JsonValue | string;
   /** Weight file(s) to load (any format `loadWeights` reads). Default: none — zeros, or random with `seed`. */
   weights?: string | readonly string[];
   /** Strict loading. Default: true. */
@@ -16,18 +20,30 @@ export interface ClipBackboneOptions {
   ignore?: NameFilter;
   /** Random initialisation (open_clip's) from this seed when no weights are given. */
   seed?: number | string;
+  /**
+   * The BPE vocabulary the model was trained with (open_clip `.txt.gz`, Hugging Face `vocab.json` +
+   * `merges.txt` or `tokenizer.json`, or a folder holding them): the backbone's `tokenizer`.
+   * Default: none (the backbone has no tokenizer).
+   */
+  vocabulary?: string;
+}
+
+function resolveConfig(config: ClipBackboneOptions['config']): ClipConfig {
+  if (config === undefined || typeof config === 'string') return loadModelConfig(config ?? 'ViT-B-32');
+  return validateClipConfig(config, 'CLIP backbone config');
 }
 
 /** The factory registered as `clip`. */
 export const clipBackboneFactory: BackboneFactory<ClipBackboneOptions> = async (options) => {
-  const config = typeof options.config === 'object' ? options.config : loadModelConfig(options.config ?? 'ViT-B-32');
+  const config = resolveConfig(options.config);
+  const tokenizer = options.vocabulary === undefined ? undefined : await ClipTokenizer.load(options.vocabulary, { contextLength: config.text.contextLength });
   if (options.weights !== undefined) {
-    const { model, ignored } = await loadClip(config, options.weights, { strict: options.strict, ignore: options.ignore });
+    const { model, ignored } = await loadClip(config, options.weights, { strict: options.strict, ignore: options.ignore, tokenizer });
     // The factory returns the backbone only: tensors it was told to ignore are not kept.
     for (const tensor of ignored.values()) tensor.dispose();
     return model;
   }
-  return createClip(config, { rng: options.seed === undefined ? undefined : new SeededRandom(options.seed) }) as Backbone;
+  return createClip(config, { rng: options.seed === undefined ? undefined : new SeededRandom(options.seed), tokenizer }) as Backbone;
 };
 
 /**

@@ -37,7 +37,7 @@ describe('CLIP blocks as plug-in sites', () => {
   it('describes every block of both towers: count, width, heads, tokens, path', () => {
     const { vision, text } = model.towers;
     expect(model.kind).toBe('clip');
-    expect(model.specificationVersion).toBe('v1');
+    expect(model.specificationVersion).toBe('v2');
     expect(model.embedDim).toBe(32);
     expect(model.contextLength).toBe(16);
     expect(model.preprocess).toEqual({

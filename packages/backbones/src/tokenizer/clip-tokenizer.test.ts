@@ -28,7 +28,7 @@ describe('ClipTokenizer on a hand-made vocabulary', () => {
     expect(vocabulary.encoder.get('abc</w>')).toBe(513);
     expect(tokenizer.startOfTextId).toBe(514);
     expect(tokenizer.endOfTextId).toBe(515);
-    expect(tokenizer.vocabSize).toBe(516);
+    expect(tokenizer.vocabularySize).toBe(516);
   });
 
   it('applies merges by rank and marks word ends', () => {
@@ -73,7 +73,7 @@ describeWithReferenceData('ClipTokenizer with the CLIP vocabulary', (dir) => {
   });
 
   it('has open_clip vocabulary size and special ids', () => {
-    expect(tokenizer.vocabSize).toBe(49408);
+    expect(tokenizer.vocabularySize).toBe(49408);
     expect(tokenizer.startOfTextId).toBe(49406);
     expect(tokenizer.endOfTextId).toBe(49407);
     expect(tokenizer.contextLength).toBe(77);

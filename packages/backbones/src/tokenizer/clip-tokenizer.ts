@@ -1,10 +1,13 @@
-import type { TextTokenizer } from '@harma/core';
+import type { TextTokenizer, TokenizerDescription } from '@harma/core';
 import { BytePairEncoder } from './bpe';
 import { BYTE_DECODER, byteEncode } from './bytes-to-unicode';
 import { preTokenize } from './pre-tokenize';
 import { cleanText } from './text-clean';
 import { decoderOf, END_OF_TEXT, START_OF_TEXT, type BpeVocabulary } from './vocabulary';
-import { readBpeVocabulary, type VocabularySource } from './vocabulary-files';
+import { readBpeVocabulary, writeHuggingFaceVocabulary, type VocabularySource } from './vocabulary-files';
+
+/** The registry name of this tokenizer kind (`TextTokenizer.kind`). */
+export const CLIP_TOKENIZER_KIND = 'clip-bpe';
 
 /** Distinct pre-tokens whose ids are cached before the cache starts over. */
 const MAX_CACHED_PIECES = 200_000;
@@ -22,8 +25,11 @@ export interface ClipTokenizerOptions {
  * files, or one trained with `trainBpeVocabulary`).
  */
 export class ClipTokenizer implements TextTokenizer {
+  readonly kind = CLIP_TOKENIZER_KIND;
   readonly contextLength: number;
   readonly vocabulary: BpeVocabulary;
+  /** Number of ids the text tower's embedding table needs (largest id + 1). */
+  readonly vocabularySize: number;
   private readonly bpe: BytePairEncoder;
   private readonly idCache = new Map<string, readonly number[]>();
   private decoder: Map<number, string> | undefined;
@@ -35,6 +41,9 @@ export class ClipTokenizer implements TextTokenizer {
     }
     this.contextLength = contextLength;
     this.vocabulary = vocabulary;
+    let largest = -1;
+    for (const id of vocabulary.encoder.values()) if (id > largest) largest = id;
+    this.vocabularySize = largest + 1;
     this.bpe = new BytePairEncoder(vocabulary.merges);
   }
 
@@ -51,11 +60,13 @@ export class ClipTokenizer implements TextTokenizer {
     return this.vocabulary.endOfTextId;
   }
 
-  /** Number of ids the text tower's embedding table needs (largest id + 1). */
-  get vocabSize(): number {
-    let max = -1;
-    for (const id of this.vocabulary.encoder.values()) if (id > max) max = id;
-    return max + 1;
+  /**
+   * Write the vocabulary into `dir` as Hugging Face `vocab.json` + `merges.txt` (the files every
+   * CLIP tokenizer reads) and describe it for the model's config.
+   */
+  async save(dir: string): Promise<TokenizerDescription> {
+    const files = await writeHuggingFaceVocabulary(dir, this.vocabulary);
+    return { kind: this.kind, contextLength: this.contextLength, vocabularySize: this.vocabularySize, padId: 0, files };
   }
 
   /** BPE ids of a caption without start/end tokens and without truncation (open_clip's `encode`). */

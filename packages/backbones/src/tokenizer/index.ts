@@ -1,6 +1,7 @@
 // CLIP BPE tokenizer: a bit-exact port of open_clip's SimpleTokenizer (with ftfy's text repair),
 // vocabulary readers for the formats models ship with, and a BPE trainer for small vocabularies.
-export { ClipTokenizer } from './clip-tokenizer';
+export { ClipTokenizer, CLIP_TOKENIZER_KIND } from './clip-tokenizer';
+export { clipTokenizerLoader, registerClipTokenizer } from './register-clip-tokenizer';
 export type { ClipTokenizerOptions } from './clip-tokenizer';
 export { buildBpeVocabulary, START_OF_TEXT, END_OF_TEXT } from './vocabulary';
 export type { BpeVocabulary, BpeMerge } from './vocabulary';
@@ -11,6 +12,8 @@ export {
   parseTokenizerJson,
   serializeOpenClipVocabulary,
   writeOpenClipVocabulary,
+  serializeHuggingFaceVocabulary,
+  writeHuggingFaceVocabulary,
   VocabularyError,
   OPEN_CLIP_MAX_MERGES,
 } from './vocabulary-files';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { writeFileAtomic } from '@harma/core';
-import { buildBpeVocabulary, specialTokenId, type BpeMerge, type BpeVocabulary } from './vocabulary';
+import { buildBpeVocabulary, END_OF_TEXT, specialTokenId, START_OF_TEXT, type BpeMerge, type BpeVocabulary } from './vocabulary';
 
 /** open_clip reads merge lines 1 … 48,894 of its file (`merges[1:49152-256-2+1]`): 49,408 ids in all. */
 export const OPEN_CLIP_MAX_MERGES = 49152 - 256 - 2;
@@ -188,4 +188,31 @@ export function serializeOpenClipVocabulary(vocabulary: BpeVocabulary): Uint8Arr
 /** Write a vocabulary as an open_clip `.txt.gz` file (atomically). */
 export async function writeOpenClipVocabulary(file: string, vocabulary: BpeVocabulary): Promise<void> {
   await writeFileAtomic(file, serializeOpenClipVocabulary(vocabulary));
+}
+
+/** Hugging Face's spelling of the special tokens, which its CLIP `vocab.json` files use. */
+const HUGGING_FACE_SPECIAL: ReadonlyMap<string, string> = new Map([
+  [START_OF_TEXT, '<|startoftext|>'],
+  [END_OF_TEXT, '<|endoftext|>'],
+]);
+
+/**
+ * A vocabulary as Hugging Face's `vocab.json` (token → id, special tokens spelled
+ * `<|startoftext|>` / `<|endoftext|>`) and `merges.txt` (`#version` line, one merge per line): the
+ * pair `readBpeVocabulary` and every CLIP tokenizer read, for vocabularies in any id order.
+ */
+export function serializeHuggingFaceVocabulary(vocabulary: BpeVocabulary): { vocabJson: string; mergesTxt: string } {
+  const entries = [...vocabulary.encoder].sort((a, b) => a[1] - b[1]).map(([token, id]) => [HUGGING_FACE_SPECIAL.get(token) ?? token, id] as const);
+  const vocabJson = `${JSON.stringify(Object.fromEntries(entries))}\n`;
+  const mergesTxt = `${['#version: 0.2', ...vocabulary.merges.map(([a, b]) => `${a} ${b}`)].join('\n')}\n`;
+  return { vocabJson, mergesTxt };
+}
+
+/** Write `vocab.json` and `merges.txt` into the folder `dir` (atomically, each); returns their names. */
+export async function writeHuggingFaceVocabulary(dir: string, vocabulary: BpeVocabulary): Promise<string[]> {
+  const { vocabJson, mergesTxt } = serializeHuggingFaceVocabulary(vocabulary);
+  await fs.mkdir(dir, { recursive: true });
+  await writeFileAtomic(path.join(dir, 'vocab.json'), vocabJson);
+  await writeFileAtomic(path.join(dir, 'merges.txt'), mergesTxt);
+  return ['vocab.json', 'merges.txt'];
 }

@@ -2,11 +2,16 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../module/module';
 import type { Parameter } from '../module/parameter';
 import type { AttentionProjectionDelta } from '../nn/multihead-attention';
+import type { JsonValue } from './json';
+import type { TextTokenizer } from './text-tokenizer';
 
 export type { AttentionProjectionDelta } from '../nn/multihead-attention';
 
-/** The version of this contract a backbone implements; bumped on any breaking change. */
-export const BACKBONE_SPECIFICATION_VERSION = 'v1';
+/**
+ * The version of this contract a backbone implements; bumped on any breaking change. v2 added
+ * what consumers used to guess: `describe()`, `tokenizer` and `vocabularySize`.
+ */
+export const BACKBONE_SPECIFICATION_VERSION = 'v2';
 
 export type TowerName = 'vision' | 'text';
 
@@ -81,10 +86,33 @@ export interface ImagePreprocessSpec {
   interpolation: 'bicubic' | 'bilinear';
 }
 
-/** Turns captions into a batch of ids [batch, contextLength] (int32, zero padded). */
-export interface TextTokenizer {
-  readonly contextLength: number;
-  encode(texts: readonly string[]): Int32Array;
+/**
+ * JSON that rebuilds a backbone's architecture (not its weights): `createBackbone(kind, { config })`
+ * builds the same module tree. An export records it; the server's tfjs engine rebuilds from it.
+ */
+export interface BackboneDescription {
+  /** Registry name of the backbone kind. */
+  readonly kind: string;
+  readonly specificationVersion: string;
+  /** The architecture in the backbone's own terms (CLIP: its `ClipConfig`), accepted back as `config`. */
+  readonly config: JsonValue;
+}
+
+/**
+ * Options every backbone factory accepts (`createBackbone(kind, options)`); a backbone may take
+ * more of its own. The trainer passes these from a run config, the server from an export.
+ */
+export interface BackboneOptions {
+  /** The architecture: a name the backbone ships (`ViT-B-32`), a file, or the `config` of a `describe()`. Default: the backbone's own. */
+  config?: string | JsonValue;
+  /** Weight files to load strictly. Default: none — zeros, or random from `seed`. */
+  weights?: string | readonly string[];
+  /** Names in the weight files that are not the backbone's (a training checkpoint's adapters), set aside instead of refused. */
+  ignore?: (name: string) => boolean;
+  /** Random initialisation from this seed when no weights are given. */
+  seed?: number | string;
+  /** Where the tokenizer's vocabulary is, for backbones whose tokenizer needs files. Default: no tokenizer for those. */
+  vocabulary?: string;
 }
 
 /**
@@ -102,6 +130,15 @@ export interface Backbone {
   readonly preprocess: ImagePreprocessSpec;
   /** Token ids per caption the text tower takes. */
   readonly contextLength: number;
+  /** Rows of the text tower's token table: every id it is given must be below this. */
+  readonly vocabularySize: number;
+  /**
+   * The tokenizer that makes this backbone's ids, when the factory had what it needs (a CLIP needs
+   * its `vocabulary`); undefined otherwise (parameter counts, weights-only use).
+   */
+  readonly tokenizer: TextTokenizer | undefined;
+  /** The architecture as JSON, to rebuild it elsewhere. */
+  describe(): BackboneDescription;
   /** `pixels` [batch, 3, size, size] float32, already normalised → [batch, embedDim]. */
   encodeImage(pixels: tf.Tensor, options?: EncodeOptions): tf.Tensor;
   /** `ids` [batch, contextLength] int32, zero padded → [batch, embedDim]. */

@@ -1,4 +1,4 @@
-import { decodeImage } from '@harma/backbones';
+import { decodeImage } from './decode-image';
 import type { RgbImage } from './rgb-image';
 import { transformImage, type ImageTransformSpec } from './transforms';
 

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '@harma/core';
 import { randAugment } from './rand-augment';
-import { randomResizedCropBox, roundHalfEven } from './random-resized-crop';
+import { randomResizedCropBox } from './random-resized-crop';
 import type { RgbImage } from './rgb-image';
 
 function noise(width: number, height: number, seed: number): RgbImage {
   const rng = new SeededRandom(seed);
   return { data: Uint8Array.from({ length: width * height * 3 }, () => rng.int(256)), width, height };
 }
-
-describe('roundHalfEven', () => {
-  it('rounds like Python', () => {
-    expect([0.5, 1.5, 2.5, 2.4, 2.6, -0.5, -1.5].map(roundHalfEven)).toEqual([0, 2, 2, 2, 3, 0, -2]);
-  });
-});
 
 describe('randomResizedCropBox', () => {
   it('stays inside the image with an area fraction in [0.5, 1] and a ratio in [3/4, 4/3] (up to rounding)', () => {

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '@harma/core';
+import { roundHalfEven, type SeededRandom } from '@harma/core';
 
 /** A crop rectangle in pixels. */
 export interface CropBox {
@@ -13,15 +13,6 @@ export interface RandomResizedCropOptions {
   scale?: readonly [number, number];
   /** Range of the crop's width/height ratio, sampled log-uniformly (default [3/4, 4/3], torchvision's). */
   ratio?: readonly [number, number];
-}
-
-/** Python's round(): to nearest, ties to even. */
-export function roundHalfEven(value: number): number {
-  const floor = Math.floor(value);
-  const fraction = value - floor;
-  if (fraction > 0.5) return floor + 1;
-  if (fraction < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 /**

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '@harma/core';
-import { CLIP_MEAN, CLIP_STD } from '@harma/backbones';
 import type { RgbImage } from './rgb-image';
 import { imageTransformSpec, testTransform, trainTransform, transformImage } from './transforms';
+
+// A backbone's own statistics (not CLIP's), so the test shows the spec's values are the ones used.
+const MEAN: [number, number, number] = [0.3, 0.5, 0.7];
+const STD: [number, number, number] = [0.2, 0.25, 0.4];
 
 function noise(width: number, height: number, seed: number): RgbImage {
   const rng = new SeededRandom(seed);
@@ -41,15 +44,23 @@ describe('the paper transforms', () => {
     expect([out.width, out.height]).toEqual([16, 16]);
   });
 
-  it('normalises to [3, size, size] with the CLIP mean and std (checked in double precision)', () => {
+  it('normalises to [3, size, size] with the mean and std of the spec (checked in double precision)', () => {
     const square = noise(6, 6, 4);
-    const pixels = transformImage(square, imageTransformSpec({ mode: 'test', size: 6 }), 'unused');
+    const pixels = transformImage(square, imageTransformSpec({ mode: 'test', size: 6, mean: MEAN, std: STD }), 'unused');
     expect(pixels).toHaveLength(3 * 36);
     for (let c = 0; c < 3; c++) {
       for (let p = 0; p < 36; p++) {
-        const expected = ((square.data[p * 3 + c] as number) / 255 - (CLIP_MEAN[c] as number)) / (CLIP_STD[c] as number);
+        const expected = ((square.data[p * 3 + c] as number) / 255 - (MEAN[c] as number)) / (STD[c] as number);
         expect(Math.abs((pixels[c * 36 + p] as number) - expected)).toBeLessThan(1e-5);
       }
     }
+  });
+
+  it('fills in mode, size and augmentation, and requires mean and std from the caller', () => {
+    expect(imageTransformSpec({ mean: MEAN, std: STD })).toEqual({ mode: 'train', size: 224, mean: MEAN, std: STD, augmentation: {} });
+    const preprocess = { size: 32, mean: MEAN, std: STD, resize: 'squash', interpolation: 'bicubic' } as const;
+    expect(imageTransformSpec({ ...preprocess, mode: 'test' })).toMatchObject({ mode: 'test', size: 32, mean: MEAN, std: STD });
+    expect(() => imageTransformSpec({ std: STD } as never)).toThrow(/mean must be three finite numbers/);
+    expect(() => imageTransformSpec({ mean: MEAN, std: [1, 1] } as never)).toThrow(/std must be three finite numbers/);
   });
 });

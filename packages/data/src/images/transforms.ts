@@ -1,8 +1,10 @@
-import { SeededRandom } from '@harma/core';
-import { CLIP_MEAN, CLIP_STD, normalizePixels, resizeBicubic } from '@harma/backbones';
+import { SeededRandom, type ImagePreprocessSpec } from '@harma/core';
+import { cropImage, flipHorizontal } from './crop-flip';
+import { normalizePixels } from './normalize-pixels';
 import { randAugment, type RandAugmentOptions } from './rand-augment';
 import { randomResizedCropBox, type RandomResizedCropOptions } from './random-resized-crop';
-import { cropImage, flipHorizontal, type RgbImage } from './rgb-image';
+import { resizeBicubic } from './resize-pillow';
+import type { RgbImage } from './rgb-image';
 
 /** The paper's training augmentation; each part can be changed or switched off. */
 export interface TrainAugmentation {
@@ -20,23 +22,37 @@ export interface ImageTransformSpec {
   mode: 'train' | 'test';
   /** Output side in pixels (default 224). */
   size: number;
-  /** Per-channel mean and std on the 0..1 scale (default CLIP's). */
+  /** Per-channel mean and std on the 0..1 scale: the backbone's (its `preprocess` spec's). */
   mean: [number, number, number];
   std: [number, number, number];
   /** Training augmentation (train mode only; default the paper's). */
   augmentation: TrainAugmentation;
 }
 
-/** Fill in the defaults of a partial transform spec (`mode` default `train`, size 224, CLIP mean/std). */
-export function imageTransformSpec(spec: Partial<ImageTransformSpec> = {}): ImageTransformSpec {
-  const size = spec.size ?? 224;
+/**
+ * What a caller gives for an `ImageTransformSpec`: `mean` and `std` always, from the preprocessing
+ * spec of the backbone the pixels are for (`backbone.preprocess`); `mode` (default `train`), `size`
+ * (default 224) and `augmentation` (default the paper's) may be left out.
+ */
+export type ImageTransformOptions = Pick<ImagePreprocessSpec, 'mean' | 'std'> & Partial<Pick<ImageTransformSpec, 'mode' | 'size' | 'augmentation'>>;
+
+function checkChannels(values: unknown, name: 'mean' | 'std'): [number, number, number] {
+  if (!Array.isArray(values) || values.length !== 3 || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new TypeError(`image transform: ${name} must be three finite numbers (take it from the backbone's preprocess spec), got ${JSON.stringify(values)}`);
+  }
+  return [values[0] as number, values[1] as number, values[2] as number];
+}
+
+/** Fill in the defaults of a transform spec (`mode` default `train`, size 224); mean and std come from the caller. */
+export function imageTransformSpec(options: ImageTransformOptions): ImageTransformSpec {
+  const size = options.size ?? 224;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`transform size must be a positive integer, got ${size}`);
   return {
-    mode: spec.mode ?? 'train',
+    mode: options.mode ?? 'train',
     size,
-    mean: spec.mean ?? CLIP_MEAN,
-    std: spec.std ?? CLIP_STD,
-    augmentation: spec.augmentation ?? {},
+    mean: checkChannels(options.mean, 'mean'),
+    std: checkChannels(options.std, 'std'),
+    augmentation: options.augmentation ?? {},
   };
 }
 

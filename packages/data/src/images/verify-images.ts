@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { decodeImage } from '@harma/backbones';
+import { decodeImage } from './decode-image';
 import type { EvalAnnotations } from '../annotations/eval-annotations';
 import type { TrainAnnotations } from '../annotations/train-annotations';
 import type { MissingImagePolicy } from '../loader/batch-loader';

@@ -2,10 +2,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TextTokenizer } from '@harma/core';
-import { CLIP_MEAN, CLIP_STD, decodeImage, ImageDecodeError } from '@harma/backbones';
+import type { TextTokenizer, TokenizerDescription } from '@harma/core';
 import { readEvalAnnotations } from '../annotations/eval-annotations';
 import { readTrainAnnotations, type TrainAnnotations } from '../annotations/train-annotations';
+import { decodeImage } from '../images/decode-image';
+import { ImageDecodeError } from '../images/image-decode-error';
 import { MissingImagesError, verifyImages } from '../images/verify-images';
 import { generateSyntheticDataset, syntheticDatasetFiles } from '../synthetic/generate-dataset';
 import { BatchLoader, type Batch, type LoaderSample } from './batch-loader';
@@ -13,8 +14,14 @@ import { evalImageSamples, trainSamples } from './samples';
 
 /** Word ids by first appearance, context 8: enough to check that captions reach the batch. */
 class WordTokenizer implements TextTokenizer {
+  readonly kind = 'test-words';
   readonly contextLength = 8;
+  readonly vocabularySize = 10_000;
   readonly words = new Map<string, number>();
+  async save(): Promise<TokenizerDescription> {
+    throw new Error('the loader never saves its tokenizer');
+  }
+
   encode(texts: readonly string[]): Int32Array {
     const out = new Int32Array(texts.length * this.contextLength);
     texts.forEach((text, row) => {
@@ -26,6 +33,11 @@ class WordTokenizer implements TextTokenizer {
     return out;
   }
 }
+
+// The backbone's normalisation, as a caller takes it from `backbone.preprocess` (other values than CLIP's).
+const MEAN: [number, number, number] = [0.45, 0.4, 0.35];
+const STD: [number, number, number] = [0.25, 0.3, 0.2];
+const normalise = { mean: MEAN, std: STD };
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'harma-loader-'));
 const dir = path.join(scratch, 'set');
@@ -45,7 +57,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('BatchLoader', () => {
-  const base = () => ({ samples: trainSamples(train), imageRoot: syntheticDatasetFiles(dir).imageRoot, tokenizer: new WordTokenizer(), batchSize: 8, transform: { size: 24 }, seed: 11, workers: 0 });
+  const base = () => ({ samples: trainSamples(train), imageRoot: syntheticDatasetFiles(dir).imageRoot, tokenizer: new WordTokenizer(), batchSize: 8, transform: { size: 24, ...normalise }, seed: 11, workers: 0 });
 
   it('yields (pixels [B,3,S,S], token ids [B,L], image ids [B]) in a shuffled, reproducible order', async () => {
     const loader = new BatchLoader(base());
@@ -85,7 +97,7 @@ describe('BatchLoader', () => {
 
   it('serves evaluation images in file order with the test transform', async () => {
     const val = await readEvalAnnotations(syntheticDatasetFiles(dir).val);
-    const loader = new BatchLoader({ samples: evalImageSamples(val), imageRoot: syntheticDatasetFiles(dir).imageRoot, batchSize: 4, transform: { mode: 'test', size: 40 }, workers: 0 });
+    const loader = new BatchLoader({ samples: evalImageSamples(val), imageRoot: syntheticDatasetFiles(dir).imageRoot, batchSize: 4, transform: { mode: 'test', size: 40, ...normalise }, workers: 0 });
     const [batch] = await collect(loader, 0);
     expect(batch?.size).toBe(2);
     expect(batch?.tokens).toBeUndefined();
@@ -95,7 +107,7 @@ describe('BatchLoader', () => {
     const plane = 40 * 40;
     for (let c = 0; c < 3; c++) {
       for (let p = 0; p < plane; p += 37) {
-        const expected = ((decoded.data[p * 3 + c] as number) / 255 - (CLIP_MEAN[c] as number)) / (CLIP_STD[c] as number);
+        const expected = ((decoded.data[p * 3 + c] as number) / 255 - (MEAN[c] as number)) / (STD[c] as number);
         expect(Math.abs((batch?.pixels[3 * plane + c * plane + p] as number) - expected)).toBeLessThan(1e-5);
       }
     }
@@ -108,7 +120,7 @@ describe('BatchLoader', () => {
     mkdirSync(path.dirname(file), { recursive: true });
     copyFileSync(path.join(syntheticDatasetFiles(dir).imageRoot, image), file);
     const samples: LoaderSample[] = [{ image, imageId: 0 }];
-    const options = { samples, imageRoot: copy, batchSize: 1, transform: { mode: 'test' as const, size: 16 }, workers: 0 };
+    const options = { samples, imageRoot: copy, batchSize: 1, transform: { mode: 'test' as const, size: 16, ...normalise }, workers: 0 };
     const cached = new BatchLoader({ ...options, cache: true });
     const plain = new BatchLoader(options);
     await collect(cached, 0);
@@ -126,7 +138,7 @@ describe('BatchLoader', () => {
       { image: path.join(scratch, 'absent.tif'), imageId: 1 },
       { image: corrupt, imageId: 2 },
     ];
-    const options = { samples, batchSize: 3, transform: { mode: 'test' as const, size: 16 }, workers: 0 };
+    const options = { samples, batchSize: 3, transform: { mode: 'test' as const, size: 16, ...normalise }, workers: 0 };
     await expect(collect(new BatchLoader(options), 0)).rejects.toThrow(/absent\.tif: no such file/);
     await expect(collect(new BatchLoader({ ...options, samples: [samples[2] as LoaderSample], batchSize: 1 }), 0)).rejects.toThrow(/corrupt\.png: not a readable image/);
     const skipping = new BatchLoader({ ...options, onMissingImage: 'skip' });

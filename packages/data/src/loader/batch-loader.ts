@@ -2,10 +2,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
 import { getLogger, SeededRandom, type TextTokenizer } from '@harma/core';
-import { ImageDecodeError } from '@harma/backbones';
+import { ImageDecodeError } from '../images/image-decode-error';
 import { runImageTask, type ImageTask, type ImageTaskResult } from '../images/image-task';
 import type { RgbImage } from '../images/rgb-image';
-import { imageTransformSpec, type ImageTransformSpec } from '../images/transforms';
+import { imageTransformSpec, type ImageTransformOptions, type ImageTransformSpec } from '../images/transforms';
 import { builtWorkerScript } from '../workers/worker-script';
 
 /** One item the loader serves: an image, optionally its caption, and its dense image id. */
@@ -27,8 +27,11 @@ export interface BatchLoaderOptions {
   /** Turns captions into ids; required when the samples have captions. */
   tokenizer?: TextTokenizer;
   batchSize: number;
-  /** Image transform (default: train mode, 224 px, CLIP mean/std, the paper's augmentation). */
-  transform?: Partial<ImageTransformSpec>;
+  /**
+   * Image transform: `mean` and `std` from the backbone's preprocessing spec (`backbone.preprocess`);
+   * mode (default train), size (default 224 px) and augmentation (default the paper's) may be left out.
+   */
+  transform: ImageTransformOptions;
   /** Seed of the shuffles and augmentations (default 0). */
   seed?: number | string;
   /** Shuffle every epoch (default: in train mode). */

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@harma/core';
-import { loadGoldenFixture, type GoldenFixture } from '../../test/golden-model';
+import { loadGoldenFixture, testTokenizer, type GoldenFixture } from '../../test/golden-model';
 import { exportOnnx } from '../export/export-onnx';
 import { createOrtEncoder } from './ort-encoder';
 import { createTfjsEncoder } from './tfjs-encoder';
@@ -16,7 +16,7 @@ describe('ORT encoder errors', () => {
     await useBackend('wasm');
     fixture = await loadGoldenFixture('tiny-gelu');
     dir = await mkdtemp(path.join(os.tmpdir(), 'harma-ort-errors-'));
-    await exportOnnx(fixture.model, dir, { quantize: false });
+    await exportOnnx(fixture.model, dir, { quantize: false, tokenizer: testTokenizer(16) });
   });
 
   afterAll(async () => {

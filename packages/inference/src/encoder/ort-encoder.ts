@@ -29,7 +29,7 @@ export interface OrtEncoder extends Encoder {
  * Each tower's session is created on its first use.
  */
 export async function createOrtEncoder(dir: string, options: OrtEncoderOptions = {}): Promise<OrtEncoder> {
-  const config = await readExportConfig(dir);
+  const { config } = await readExportConfig(dir);
   const precision = options.precision ?? 'fp32';
   const batchSize = checkBatchSize('createOrtEncoder', options.batchSize ?? 32);
   const fileOf = (tower: 'vision' | 'text'): string => {

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '@harma/core';
 import type { Encoder } from '../encoder/encoder';
-import { compareRecall, scoreMatrix, type RetrievalSplit } from './compare-recall';
+import { compareRecall, type RetrievalSplit } from './compare-recall';
 import { embeddingAgreement } from './embedding-agreement';
 
 /** An encoder returning fixed unit vectors: image i → e_(i mod 2) rotated by its own angle. */
@@ -26,14 +27,11 @@ const split: RetrievalSplit = {
   txt2img: [0, 0, 1, 1],
 };
 
-describe('scoreMatrix', () => {
-  it('holds image·caption dot products, images by rows', () => {
-    const scores = scoreMatrix(Float32Array.from([1, 0, 0, 2]), Float32Array.from([1, 1, 3, -1, 0, 1]), 2);
-    expect(Array.from(scores)).toEqual([1, 3, 0, 2, -2, 2]);
-  });
-});
-
 describe('compareRecall', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
   it('reports no change and cosine 1 for identical encoders', async () => {
     const embeddings = fixedEncoder([[1, 0], [0, 1]], [[1, 0], [0.9, 0.1], [0, 1], [0.2, 0.8]]);
     const result = await compareRecall(embeddings, embeddings, split);

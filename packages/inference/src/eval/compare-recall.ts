@@ -1,4 +1,5 @@
-import { retrievalMetrics, type RetrievalMetrics, type TieRule } from '@harma/metrics';
+import * as tf from '@tensorflow/tfjs-core';
+import { retrievalMetrics, type RetrievalMetrics } from '@harma/metrics';
 import type { Encoder } from '../encoder/encoder';
 import { embeddingAgreement, type EmbeddingAgreement } from './embedding-agreement';
 
@@ -27,35 +28,24 @@ export interface RecallComparison {
   text: EmbeddingAgreement;
 }
 
-/** Image × caption dot products [images, captions] (cosine for L2-normalised rows). */
-export function scoreMatrix(images: Float32Array, texts: Float32Array, dim: number): Float32Array {
-  const imageCount = images.length / dim;
-  const captionCount = texts.length / dim;
-  const scores = new Float32Array(imageCount * captionCount);
-  for (let i = 0; i < imageCount; i++) {
-    for (let j = 0; j < captionCount; j++) {
-      let dot = 0;
-      for (let k = 0; k < dim; k++) dot += (images[i * dim + k] as number) * (texts[j * dim + k] as number);
-      scores[i * captionCount + j] = dot;
-    }
-  }
-  return scores;
-}
-
-/** R@1/5/10 both ways and their mean for one encoder on a split (unrounded). */
+/**
+ * R@1/5/10 both ways and their mean for one encoder on a split (unrounded), computed as every
+ * evaluation is: `@harma/metrics`' streamed ranks over the embeddings, default tie rule.
+ */
 export async function evaluateRetrieval(
   encoder: Encoder,
   split: RetrievalSplit,
-  options: { tieRule?: TieRule } = {},
 ): Promise<{ metrics: RetrievalMetrics; imageEmbeddings: Float32Array; textEmbeddings: Float32Array }> {
   const imageEmbeddings = await encoder.encodeImages(split.images, split.imageCount);
   const textEmbeddings = await encoder.encodeTexts(split.captions, split.captionCount);
-  const scores = scoreMatrix(imageEmbeddings, textEmbeddings, encoder.embedDim);
-  const metrics = retrievalMetrics(
-    { scores, images: split.imageCount, captions: split.captionCount },
-    { img2txt: split.img2txt, txt2img: split.txt2img, tieRule: options.tieRule, round: false },
-  );
-  return { metrics, imageEmbeddings, textEmbeddings };
+  const images = tf.tensor2d(imageEmbeddings, [split.imageCount, encoder.embedDim]);
+  const texts = tf.tensor2d(textEmbeddings, [split.captionCount, encoder.embedDim]);
+  try {
+    const metrics = retrievalMetrics({ imageEmbeddings: images, textEmbeddings: texts }, { img2txt: split.img2txt, txt2img: split.txt2img, round: false });
+    return { metrics, imageEmbeddings, textEmbeddings };
+  } finally {
+    tf.dispose([images, texts]);
+  }
 }
 
 /**
@@ -63,12 +53,12 @@ export async function evaluateRetrieval(
  * tfjs): both evaluate the same split; returns both metric sets, their difference, and how far
  * the embeddings moved.
  */
-export async function compareRecall(reference: Encoder, candidate: Encoder, split: RetrievalSplit, options: { tieRule?: TieRule } = {}): Promise<RecallComparison> {
+export async function compareRecall(reference: Encoder, candidate: Encoder, split: RetrievalSplit): Promise<RecallComparison> {
   if (reference.embedDim !== candidate.embedDim) {
     throw new Error(`compareRecall: the encoders' embeddings differ in width (${reference.embedDim} and ${candidate.embedDim})`);
   }
-  const a = await evaluateRetrieval(reference, split, options);
-  const b = await evaluateRetrieval(candidate, split, options);
+  const a = await evaluateRetrieval(reference, split);
+  const b = await evaluateRetrieval(candidate, split);
   const change = Object.fromEntries(
     (Object.keys(a.metrics) as MetricName[]).map((name) => [name, b.metrics[name] - a.metrics[name]]),
   ) as Record<MetricName, number>;

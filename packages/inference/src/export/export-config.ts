@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { TokenizerDescription } from '@harma/core';
 import { z } from 'zod';
 
 /** File names of an export directory (the Hugging Face / transformers.js names). */
@@ -12,7 +13,14 @@ export const EXPORT_FILES = {
 } as const;
 
 export const EXPORT_FORMAT = 'harma-onnx';
-export const EXPORT_FORMAT_VERSION = 1;
+/** 2: the backbone's description and plug-in, tower sizes, and the tokenizer saved in the folder. */
+export const EXPORT_FORMAT_VERSION = 2;
+
+/**
+ * The tokenizer kind version-1 exports used without naming it: they were all CLIP BPE models whose
+ * vocabulary file users brought. Only the reader of that legacy form names it.
+ */
+const LEGACY_TOKENIZER_KIND = 'clip-bpe';
 
 const towerSchema = z
   .object({
@@ -26,6 +34,20 @@ const towerSchema = z
   })
   .strict();
 
+const preprocessSchema = z
+  .object({
+    size: z.number().int().positive(),
+    mean: z.tuple([z.number(), z.number(), z.number()]),
+    std: z.tuple([z.number(), z.number(), z.number()]),
+    resize: z.enum(['squash', 'shortest-side-crop']),
+    interpolation: z.enum(['bicubic', 'bilinear']),
+  })
+  .strict();
+
+const towerSizeSchema = z.object({ width: z.number().int().positive(), layers: z.number().int().nonnegative() }).strict();
+
+const jsonObjectSchema = z.record(z.unknown());
+
 export const exportConfigSchema = z
   .object({
     format: z.literal(EXPORT_FORMAT),
@@ -34,33 +56,30 @@ export const exportConfigSchema = z
     opset: z.number().int().min(17),
     backbone: z
       .object({
-        kind: z.string(),
+        kind: z.string().min(1),
         specificationVersion: z.string(),
-        /** The backbone's own description (for CLIP, its `ClipConfig`), as given. */
-        model: z.unknown().optional(),
+        /** The architecture in the backbone's own terms (`Backbone.describe().config`): `createBackbone(kind, { config })` rebuilds it. */
+        config: z.unknown(),
+        /** The module that registers `kind` and its tokenizer when they are not built in (a package specifier or an absolute path). */
+        plugin: z.string().min(1).optional(),
         parameters: z.number().int().nonnegative(),
+        /** Width and block count of each tower, from the backbone contract's sites (absent in version-1 folders). */
+        towers: z.object({ vision: towerSizeSchema, text: towerSizeSchema }).strict().optional(),
       })
       .strict(),
     embedDim: z.number().int().positive(),
     /** Outputs are L2-normalised: cosine similarity is their dot product. */
     normalized: z.literal(true),
-    preprocess: z
-      .object({
-        size: z.number().int().positive(),
-        mean: z.tuple([z.number(), z.number(), z.number()]),
-        std: z.tuple([z.number(), z.number(), z.number()]),
-        resize: z.enum(['squash', 'shortest-side-crop']),
-        interpolation: z.enum(['bicubic', 'bilinear']),
-      })
-      .strict(),
+    preprocess: preprocessSchema,
+    /** The tokenizer saved in the folder (`TextTokenizer.save`); ids are zero padded, never trimmed. */
     tokenizer: z
       .object({
+        kind: z.string().min(1),
         contextLength: z.number().int().positive(),
-        /** Ids are zero padded to the context length (never trimmed: adapter attention sees the padding). */
+        vocabularySize: z.number().int().positive(),
         padId: z.literal(0),
-        /** Vocabulary file name users bring with the weights, when known. */
-        vocabulary: z.string().optional(),
-        vocabularySize: z.number().int().positive().optional(),
+        files: z.array(z.string().min(1)),
+        options: jsonObjectSchema.optional(),
       })
       .strict(),
     vision: towerSchema,
@@ -70,28 +89,106 @@ export const exportConfigSchema = z
   })
   .strict();
 
+/** config.json of the first format version: the vocabulary was a file users brought along. */
+const legacyExportConfigSchema = z
+  .object({
+    format: z.literal(EXPORT_FORMAT),
+    formatVersion: z.literal(1),
+    producer: z.object({ name: z.string(), version: z.string() }).strict(),
+    opset: z.number().int().min(17),
+    backbone: z
+      .object({ kind: z.string(), specificationVersion: z.string(), model: z.unknown().optional(), parameters: z.number().int().nonnegative() })
+      .strict(),
+    embedDim: z.number().int().positive(),
+    normalized: z.literal(true),
+    preprocess: preprocessSchema,
+    tokenizer: z
+      .object({
+        contextLength: z.number().int().positive(),
+        padId: z.literal(0),
+        vocabulary: z.string().optional(),
+        vocabularySize: z.number().int().positive().optional(),
+      })
+      .strict(),
+    vision: towerSchema,
+    text: towerSchema,
+    metadata: z.record(z.unknown()).optional(),
+  })
+  .strict();
+
 export type ExportConfig = z.infer<typeof exportConfigSchema>;
+
+/** What `readExportConfig` gives: the config, and for a version-1 folder what stands in for its missing parts. */
+export interface ExportConfigFile {
+  config: ExportConfig;
+  /** The folder uses the first format version: the tokenizer is the vocabulary file it named (or a file in the folder). */
+  legacy: boolean;
+}
 
 function describeIssues(error: z.ZodError, file: string): string {
   return error.issues.map((issue) => `${file}: ${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('\n');
 }
 
-/** Validate a parsed config.json; `file` names it in errors. */
+/** The tokenizer part of a config as core's `TokenizerDescription`. */
+export function tokenizerDescriptionOf(config: ExportConfig): TokenizerDescription {
+  const { kind, contextLength, vocabularySize, files, options } = config.tokenizer;
+  return { kind, contextLength, vocabularySize, padId: 0, files, ...(options ? { options: options as TokenizerDescription['options'] } : {}) };
+}
+
+/** Validate a parsed config.json of the current format; `file` names it in errors. */
 export function parseExportConfig(json: unknown, file: string = EXPORT_FILES.config): ExportConfig {
   const parsed = exportConfigSchema.safeParse(json);
   if (!parsed.success) throw new Error(describeIssues(parsed.error, file));
   return parsed.data;
 }
 
-/** Read and validate `config.json` of an export directory. */
-export async function readExportConfig(dir: string): Promise<ExportConfig> {
+/**
+ * A version-1 config in the current form: the backbone's `model` becomes its `config`, and the
+ * tokenizer is the CLIP BPE vocabulary file it named (resolved in the folder; without a name, the
+ * folder is searched).
+ */
+function upgradeLegacy(legacy: z.infer<typeof legacyExportConfigSchema>, file: string): ExportConfig {
+  const { vocabularySize } = legacy.tokenizer;
+  if (vocabularySize === undefined) throw new Error(`${file}: a version-1 export without tokenizer.vocabularySize; export the model again with harma export`);
+  return {
+    ...legacy,
+    formatVersion: EXPORT_FORMAT_VERSION,
+    backbone: {
+      kind: legacy.backbone.kind,
+      specificationVersion: legacy.backbone.specificationVersion,
+      config: legacy.backbone.model,
+      parameters: legacy.backbone.parameters,
+    },
+    tokenizer: {
+      kind: LEGACY_TOKENIZER_KIND,
+      contextLength: legacy.tokenizer.contextLength,
+      vocabularySize,
+      padId: 0,
+      files: legacy.tokenizer.vocabulary === undefined ? [] : [legacy.tokenizer.vocabulary],
+    },
+  };
+}
+
+/** Validate a parsed config.json of any format version, upgrading a version-1 one; `file` names it in errors. */
+export function parseExportConfigFile(json: unknown, file: string = EXPORT_FILES.config): ExportConfigFile {
+  const version = typeof json === 'object' && json !== null ? (json as { formatVersion?: unknown }).formatVersion : undefined;
+  if (version === 1) {
+    const parsed = legacyExportConfigSchema.safeParse(json);
+    if (!parsed.success) throw new Error(describeIssues(parsed.error, file));
+    return { config: upgradeLegacy(parsed.data, file), legacy: true };
+  }
+  return { config: parseExportConfig(json, file), legacy: false };
+}
+
+/** Read and validate `config.json` of an export directory (either format version). */
+export async function readExportConfig(dir: string): Promise<ExportConfigFile> {
   const file = path.join(dir, EXPORT_FILES.config);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${file}: not found; is ${dir} an ONNX export (harma export)?` : `${file}: ${(error as Error).message}`);
+    throw new Error(code === 'ENOENT' ? `${file}: not found; is ${dir} a model folder written by harma export?` : `${file}: ${(error as Error).message}`);
   }
   let json: unknown;
   try {
@@ -99,5 +196,5 @@ export async function readExportConfig(dir: string): Promise<ExportConfig> {
   } catch (error) {
     throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
   }
-  return parseExportConfig(json, file);
+  return parseExportConfigFile(json, file);
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
-import { GOLDEN_MODELS, loadGoldenFixture, type GoldenFixture } from '../../test/golden-model';
+import { GOLDEN_MODELS, testTokenizer, loadGoldenFixture, type GoldenFixture } from '../../test/golden-model';
 import { createOrtEncoder, type OrtEncoder } from '../encoder/ort-encoder';
 import { createTfjsEncoder } from '../encoder/tfjs-encoder';
 import { embeddingAgreement } from '../eval/embedding-agreement';
@@ -31,7 +31,7 @@ describe.each(PORTABLE_BACKENDS)('exportOnnx on the golden fixtures, traced on %
       await useBackend(backend);
       fixture = await loadGoldenFixture(name);
       dir = await mkdtemp(path.join(os.tmpdir(), `harma-export-${name}-`));
-      exported = await exportOnnx(fixture.model, dir, { vocabulary: 'vocab.txt.gz', metadata: { fixture: name } });
+      exported = await exportOnnx(fixture.model, dir, { tokenizer: testTokenizer(16), metadata: { fixture: name } });
       // One session run per call: the batch is the count, so the graph sees batch sizes 1, 3 and 6.
       fp32 = await createOrtEncoder(dir, { batchSize: 64 });
     });
@@ -68,9 +68,14 @@ describe.each(PORTABLE_BACKENDS)('exportOnnx on the golden fixtures, traced on %
         opset: 20,
         embedDim: 32,
         normalized: true,
-        backbone: { kind: 'clip', model: { embedDim: 32, activation: name === 'tiny-gelu' ? 'gelu' : 'quick_gelu' } },
+        backbone: {
+          kind: 'clip',
+          specificationVersion: 'v2',
+          config: { embedDim: 32, activation: name === 'tiny-gelu' ? 'gelu' : 'quick_gelu', text: { vocabSize: 1000 } },
+          towers: { vision: { width: 64, layers: 2 }, text: { width: 48, layers: 2 } },
+        },
         preprocess: { size: 32, resize: 'squash', interpolation: 'bicubic' },
-        tokenizer: { contextLength: 16, padId: 0, vocabulary: 'vocab.txt.gz', vocabularySize: 1000 },
+        tokenizer: { kind: 'clip-bpe', contextLength: 16, padId: 0, vocabularySize: testTokenizer(16).vocabularySize, files: ['vocab.json', 'merges.txt'] },
         vision: { file: 'vision_model.onnx', quantized: 'vision_model_quantized.onnx', input: 'pixel_values', output: 'image_embeds', inputShape: ['batch_size', 3, 32, 32] },
         text: { file: 'text_model.onnx', quantized: 'text_model_quantized.onnx', input: 'input_ids', output: 'text_embeds', inputShape: ['batch_size', 16], inputType: 'int64' },
         metadata: { fixture: name },

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic, type Backbone, type TowerName } from '@harma/core';
+import { requireTokenizer, writeFileAtomic, type Backbone, type TextTokenizer, type TowerName } from '@harma/core';
 import type { DynamicConstantRecipe } from '../convert/dynamic-constants';
 import { DEFAULT_FUSIONS } from '../convert/fusions';
 import { traceToGraph } from '../convert/trace-to-graph';
@@ -8,7 +8,7 @@ import { encodeOnnxModel, type OnnxModel } from '@harma/core';
 import { quantizeModelInt8, type QuantizeOptions, type QuantizeReport } from '../quantize/quantize-int8';
 import { INFERENCE_VERSION } from '../version';
 import { EXPORT_FILES, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, parseExportConfig, type ExportConfig } from './export-config';
-import { traceTower, vocabularySizeOf } from './tower-trace';
+import { traceTower } from './tower-trace';
 
 /** ONNX operator set of exported graphs (20: `Gelu`; ≥ 17: `LayerNormalization`) and the IR version it needs. */
 export const EXPORT_OPSET = 20;
@@ -60,10 +60,13 @@ export function buildTowerModel(backbone: Backbone, tower: TowerName, options: B
 export interface ExportOnnxOptions extends BuildTowerOptions {
   /** Also write int8 weight-quantised graphs (`*_quantized.onnx`), with these options. Default: true. */
   quantize?: boolean | QuantizeOptions;
-  /** Vocabulary file name recorded in config.json (users bring it with the weights). */
-  vocabulary?: string;
-  /** The backbone's description recorded in config.json. Default: its `config` property when it has one. */
-  model?: unknown;
+  /** The tokenizer saved into the folder. Default: the backbone's own (`Backbone.tokenizer`), which must then exist. */
+  tokenizer?: TextTokenizer;
+  /**
+   * The module that registers the backbone's kind and tokenizer when they are not built in (a
+   * package specifier or an absolute path), recorded so that loaders import it. Default: none.
+   */
+  plugin?: string;
   /** Free-form JSON recorded in config.json (adapter options, checkpoint names). */
   metadata?: Record<string, unknown>;
 }
@@ -119,12 +122,19 @@ async function writeTower(dir: string, tower: TowerName, model: OnnxModel, quant
 
 /**
  * Export both towers of an adapted backbone to `dir`: `vision_model.onnx`, `text_model.onnx`
- * (and their `*_quantized.onnx` int8 variants unless `quantize: false`) and `config.json` with the
- * model, preprocessing and tokenizer settings. The graphs are traced from the tfjs computation on
- * the active backend, so whatever is attached to the backbone is baked in. Check the result with
- * `verifyExport`.
+ * (and their `*_quantized.onnx` int8 variants unless `quantize: false`), the tokenizer's files
+ * and `config.json` with the backbone's description, preprocessing and tokenizer. The graphs are
+ * traced from the tfjs computation on the active backend, so whatever is attached to the backbone
+ * is baked in. Check the result with `verifyExport`; open it with `loadExportedModel`.
  */
 export async function exportOnnx(backbone: Backbone, dir: string, options: ExportOnnxOptions = {}): Promise<OnnxExport> {
+  const tokenizer = options.tokenizer ?? requireTokenizer(backbone, `export to ${dir}`);
+  if (tokenizer.contextLength !== backbone.contextLength || tokenizer.vocabularySize > backbone.vocabularySize) {
+    throw new Error(
+      `export to ${dir}: the ${tokenizer.kind} tokenizer (${tokenizer.contextLength} ids a caption, ${tokenizer.vocabularySize} ids) does not fit the ${backbone.kind} backbone ` +
+        `(${backbone.contextLength} positions, ${backbone.vocabularySize} token rows)`,
+    );
+  }
   await mkdir(dir, { recursive: true });
   const towers = {} as Record<TowerName, TowerExport>;
   for (const tower of ['vision', 'text'] as const) {
@@ -133,27 +143,25 @@ export async function exportOnnx(backbone: Backbone, dir: string, options: Expor
     towers[tower] = await writeTower(dir, tower, model, options.quantize);
   }
   const size = backbone.preprocess.size;
-  const ownConfig = (backbone as unknown as { config?: unknown }).config;
+  const description = backbone.describe();
+  const towerSize = (tower: TowerName): { width: number; layers: number } => ({ width: backbone.towers[tower].width, layers: backbone.towers[tower].blocks.length });
   const config = parseExportConfig({
     format: EXPORT_FORMAT,
     formatVersion: EXPORT_FORMAT_VERSION,
     producer: { name: '@harma/inference', version: INFERENCE_VERSION },
     opset: EXPORT_OPSET,
     backbone: {
-      kind: backbone.kind,
-      specificationVersion: backbone.specificationVersion,
-      model: options.model ?? ownConfig,
+      kind: description.kind,
+      specificationVersion: description.specificationVersion,
+      config: description.config,
+      ...(options.plugin === undefined ? {} : { plugin: options.plugin }),
       parameters: backbone.module.countParameters().total,
+      towers: { vision: towerSize('vision'), text: towerSize('text') },
     },
     embedDim: backbone.embedDim,
     normalized: true,
     preprocess: backbone.preprocess,
-    tokenizer: {
-      contextLength: backbone.contextLength,
-      padId: 0,
-      vocabulary: options.vocabulary,
-      vocabularySize: vocabularySizeOf(backbone),
-    },
+    tokenizer: await tokenizer.save(dir),
     vision: {
       file: towers.vision.file,
       quantized: towers.vision.quantizedFile,

@@ -20,21 +20,13 @@ export function sampleTokenIds(batch: number, contextLength: number, vocabularyS
   return ids;
 }
 
-/** Largest token id + 1 the backbone accepts, read from its token embedding when it has one. */
-export function vocabularySizeOf(backbone: Backbone): number {
-  const table = backbone.module.namedParameters().find(([name, parameter]) => /(^|\.)token_embedding\.weight$/.test(name) && parameter.shape.length === 2);
-  if (table) return table[1].shape[0] as number;
-  // Without a recognisable table, ids below 256 are valid for any byte-level vocabulary.
-  return 256;
-}
-
 /** A sample input batch of a tower: normalised-looking pixels, or token ids. */
 export function sampleTowerInput(backbone: Backbone, tower: TowerName, batch: number, rng: SeededRandom): tf.Tensor {
   if (tower === 'vision') {
     const size = backbone.preprocess.size;
     return normalTensor([batch, 3, size, size], rng);
   }
-  const ids = sampleTokenIds(batch, backbone.contextLength, vocabularySizeOf(backbone), rng);
+  const ids = sampleTokenIds(batch, backbone.contextLength, backbone.vocabularySize, rng);
   return tf.tensor2d(ids, [batch, backbone.contextLength], 'int32');
 }
 

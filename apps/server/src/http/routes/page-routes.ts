@@ -15,9 +15,12 @@ export async function readPageFiles(webDir: string): Promise<PageFiles> {
   return { html: html as string, script: script as string, style: style as string };
 }
 
-/** The page (`/`) and its script and style sheet; no key needed, the page asks for it when reads need one. */
+/**
+ * The page (`/`) and its script and style sheet; no key needed, the page asks for it when reads
+ * need one. They are not part of the API, so the OpenAPI document leaves them out.
+ */
 export function pageRoutes(app: FastifyInstance, page: PageFiles): void {
-  const publicRoute = { config: { access: 'public' as const } };
+  const publicRoute = { config: { access: 'public' as const }, schema: { hide: true } };
   app.get('/', publicRoute, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page.html));
   app.get('/static/app.js', publicRoute, async (_request, reply) => reply.type('text/javascript; charset=utf-8').send(page.script));
   app.get('/static/style.css', publicRoute, async (_request, reply) => reply.type('text/css; charset=utf-8').send(page.style));

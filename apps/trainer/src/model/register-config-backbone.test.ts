@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { backboneRegistry } from '@harma/core';
 import { parseTrainConfig } from '../config/load-config';
-import { importBackbonePlugin } from './build-model';
+import { registerConfigBackbone } from './build-model';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures');
 
@@ -26,17 +26,17 @@ describe('backbone.plugin', () => {
     const backbone = backboneOf('plugin-test-backbone', './register-test-backbone.mjs');
     expect(backbone.plugin).toBe(path.join(fixtures, 'register-test-backbone.mjs'));
     expect(backboneRegistry.has('plugin-test-backbone')).toBe(false);
-    await importBackbonePlugin(backbone);
+    await registerConfigBackbone(backbone);
     expect(backboneRegistry.has('plugin-test-backbone')).toBe(true);
     backboneRegistry.unregister('plugin-test-backbone');
   });
 
   it('names the module when it cannot be imported or registers nothing', async () => {
-    await expect(importBackbonePlugin(backboneOf('missing-kind', './no-such-module.mjs'))).rejects.toThrow(
-      /backbone\.plugin '.*no-such-module\.mjs' could not be imported/,
+    await expect(registerConfigBackbone(backboneOf('missing-kind', './no-such-module.mjs'))).rejects.toThrow(
+      /backbone\.plugin: plug-in '.*no-such-module\.mjs' could not be imported/,
     );
-    await expect(importBackbonePlugin(backboneOf('missing-kind', './registers-nothing.mjs'))).rejects.toThrow(
-      /backbone\.plugin '.*registers-nothing\.mjs' was imported but registered no backbone 'missing-kind'/,
+    await expect(registerConfigBackbone(backboneOf('missing-kind', './registers-nothing.mjs'))).rejects.toThrow(
+      /backbone\.plugin: plug-in '.*registers-nothing\.mjs' was imported but registered no backbone 'missing-kind'/,
     );
   });
 

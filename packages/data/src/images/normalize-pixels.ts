@@ -1,11 +1,6 @@
 import type { ImagePreprocessSpec } from '@harma/core';
 import { assertRgbImage, type RgbImage } from './rgb-image';
 
-/** OpenAI CLIP's per-channel mean on the 0..1 scale (RGB). */
-export const CLIP_MEAN: [number, number, number] = [0.48145466, 0.4578275, 0.40821073];
-/** OpenAI CLIP's per-channel standard deviation on the 0..1 scale (RGB). */
-export const CLIP_STD: [number, number, number] = [0.26862954, 0.26130258, 0.27577711];
-
 /**
  * RGB u8 → Float32Array [3, height, width] (CHW): `(v / 255 − mean) / std`, with the float32
  * rounding of torchvision's `ToTensor` + `Normalize` at each step, so the values match PyTorch's.

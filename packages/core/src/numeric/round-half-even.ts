@@ -44,8 +44,12 @@ function checkDigits(digits: number): void {
   if (!Number.isInteger(digits) || Math.abs(digits) > 400) throw new RangeError(`roundHalfEven: digits must be an integer in [-400, 400], got ${digits}`);
 }
 
-/** Python `round(value, digits)`: correctly rounded from the exact binary value, ties to even. */
-export function roundHalfEven(value: number, digits: number): number {
+/**
+ * Python `round(value, digits)`: correctly rounded from the exact binary value, ties to even.
+ * `digits` defaults to 0 (an integer, as torchvision's `round(...)` of crop sizes and offsets);
+ * like Python's `round(x, 0)` a negative value may round to −0.
+ */
+export function roundHalfEven(value: number, digits = 0): number {
   checkDigits(digits);
   if (!Number.isFinite(value)) return value;
   const { sign, digitsOfQ } = scaledHalfEven(value, digits);

@@ -1,17 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { TextTokenizer } from '@harma/core';
+import type { ImagePreprocessSpec, TextTokenizer } from '@harma/core';
 import { BatchLoader, evalImageSamples, type EvalAnnotations, type MissingImagePolicy } from '@harma/data';
 import { embeddingDiagnostics, retrievalMetrics, type EmbeddingDiagnostics, type RetrievalMetrics } from '@harma/metrics';
-import type { EmbeddingEncoder } from './encoder';
+import type { Encoder } from '../encoder/encoder';
+
+/** What evaluation needs of a model: batches of normalised embeddings (the tfjs and ONNX Runtime encoders both give them). */
+export type EmbeddingEncoder = Pick<Encoder, 'embedDim' | 'encodeImages' | 'encodeTexts'>;
 
 export interface EvaluateSplitOptions {
   /** Folder the annotation's image paths are relative to. */
   imageRoot: string;
+  /** The model's tokenizer (`Backbone.tokenizer`, or the one an export saved). */
   tokenizer: TextTokenizer;
-  /** Side of the square model input; the paper's test transform resizes to it. */
-  imageSize: number;
-  mean?: [number, number, number];
-  std?: [number, number, number];
+  /** The model's image preprocessing: size, mean and std of the paper's test transform. */
+  preprocess: Pick<ImagePreprocessSpec, 'size' | 'mean' | 'std'>;
   /** Images or captions encoded at once. Default: 64. */
   batchSize?: number;
   /** Decoding worker threads. Default: 1. */
@@ -37,7 +39,7 @@ export function evaluationLoader(annotations: EvalAnnotations, options: Omit<Eva
     samples: evalImageSamples(annotations),
     imageRoot: options.imageRoot,
     batchSize: options.batchSize ?? 64,
-    transform: { mode: 'test', size: options.imageSize, ...(options.mean ? { mean: options.mean } : {}), ...(options.std ? { std: options.std } : {}) },
+    transform: { mode: 'test', size: options.preprocess.size, mean: options.preprocess.mean, std: options.preprocess.std },
     workers: options.workers ?? 1,
     cache: options.cacheImages ?? false,
     onMissingImage: options.onMissingImage ?? 'fail',
@@ -46,7 +48,8 @@ export function evaluationLoader(annotations: EvalAnnotations, options: Omit<Eva
 
 /**
  * The paper's evaluation of one split: every image and caption embedded, recall both ways from
- * the image × caption scores (streamed block by block), and the embedding diagnostics.
+ * the image × caption scores (streamed block by block, `@harma/metrics`), and the embedding
+ * diagnostics. The trainer's validation, `harma eval` and the benches all evaluate through it.
  */
 export async function evaluateSplit(encoder: EmbeddingEncoder, annotations: EvalAnnotations, options: EvaluateSplitOptions): Promise<SplitEvaluation> {
   const started = performance.now();

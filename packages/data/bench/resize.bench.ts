@@ -1,11 +1,14 @@
 // Resize speed and fidelity: the Pillow port (exact) against sharp's bicubic (fast), on the golden
 // images (300×256 → 224×224, the RSITMD case) and on a large image (augmentation of big scenes).
+// Run with `npm run bench:resize` (or as part of `npm run bench`) in packages/data.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '@harma/core';
-import { decodeImage, resizeBicubic, resizeWithSharp, type RgbImage } from '../src/image/index';
-import { REPOSITORY, timed } from './reference';
+import { decodeImage, resizeBicubic, resizeWithSharp, type RgbImage } from '../src/index';
 
+/** The repository root, two levels above this package's bench folder. */
+const REPOSITORY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DIR = path.join(REPOSITORY, 'fixtures', 'golden', 'preprocess');
 const SIZE = 224;
 const order = (JSON.parse(readFileSync(path.join(DIR, 'index.json'), 'utf8')) as { order: string[] }).order;
@@ -26,10 +29,9 @@ function steps(actual: Uint8Array, reference: Uint8Array): string {
 async function perCall(work: () => unknown, repeats: number): Promise<number> {
   // A few untimed calls first, so the JIT has compiled the loops.
   for (let i = 0; i < 3; i++) await work();
-  const { seconds } = await timed(async () => {
-    for (let i = 0; i < repeats; i++) await work();
-  });
-  return (seconds / repeats) * 1000;
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) await work();
+  return (performance.now() - start) / repeats;
 }
 
 process.stdout.write('difference from Pillow (resized_u8 of fixtures/golden/preprocess), in 1/255 steps:\n');

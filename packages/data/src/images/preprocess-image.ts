@@ -1,4 +1,5 @@
 import type { ImagePreprocessSpec } from '@harma/core';
+import { centerCrop } from './crop-flip';
 import { decodeImage } from './decode-image';
 import { normalizePixels } from './normalize-pixels';
 import { resizeBicubic, resizeBilinear } from './resize-pillow';
@@ -22,30 +23,6 @@ export async function resizeImage(image: RgbImage, width: number, height: number
   const interpolation = options.interpolation ?? 'bicubic';
   if ((options.resizer ?? 'pillow') === 'sharp') return resizeWithSharp(image, width, height, interpolation);
   return interpolation === 'bicubic' ? resizeBicubic(image, width, height) : resizeBilinear(image, width, height);
-}
-
-/** Python's round(): halves go to the even neighbour (torchvision's centre crop uses it). */
-function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff > 0.5) return floor + 1;
-  if (diff < 0.5) return floor;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/** Crop the centre width × height, with torchvision's offsets (`round((H − h) / 2)`, `round((W − w) / 2)`). */
-export function centerCrop(image: RgbImage, width: number, height: number): RgbImage {
-  if (width > image.width || height > image.height) {
-    throw new Error(`centerCrop: ${width}×${height} does not fit in a ${image.width}×${image.height} image`);
-  }
-  const top = roundHalfEven((image.height - height) / 2);
-  const left = roundHalfEven((image.width - width) / 2);
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const from = ((top + y) * image.width + left) * 3;
-    data.set(image.data.subarray(from, from + width * 3), y * width * 3);
-  }
-  return { data, width, height };
 }
 
 /**

@@ -83,6 +83,29 @@ describe('roundHalfEven (Python round)', () => {
   });
 });
 
+describe('roundHalfEven without digits (to an integer, as the crop sizes and offsets use it)', () => {
+  it('rounds to the nearest integer, ties to even, as Python round(x, 0)', () => {
+    expect([0.5, 1.5, 2.5, 2.4, 2.6, 3.5, 111.5, 112.5].map((v) => roundHalfEven(v))).toEqual([0, 2, 2, 2, 3, 4, 112, 112]);
+    expect([-1.5, -2.5, -2.6].map((v) => roundHalfEven(v))).toEqual([-2, -2, -3]);
+    // Python's round(-0.5, 0) is -0.0 as well.
+    expect(Object.is(roundHalfEven(-0.5), -0)).toBe(true);
+  });
+
+  it('equals the floor-and-fraction rule the crop code used before, on non-negative values', () => {
+    // x − floor(x) is exact for doubles, so this rule is exact too; it is the reference here.
+    const floorRule = (value: number): number => {
+      const floor = Math.floor(value);
+      const fraction = value - floor;
+      if (fraction > 0.5) return floor + 1;
+      if (fraction < 0.5) return floor;
+      return floor % 2 === 0 ? floor : floor + 1;
+    };
+    const values: number[] = [0, 2 ** 52 + 1, 2 ** 53, 4503599627370495.5];
+    for (let i = 0; i <= 2000; i++) values.push(i / 4, i / 2 + Number.EPSILON * i, Math.sqrt(i * 1234.5), (i * 224) / 3, i / 7);
+    for (const value of values) expect(roundHalfEven(value), String(value)).toBe(floorRule(value));
+  });
+});
+
 describe('formatHalfEven', () => {
   it('writes the rounded decimal with a fixed number of decimals', () => {
     expect(formatHalfEven(90.625, 2)).toBe('90.62');
