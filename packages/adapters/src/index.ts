@@ -7,7 +7,8 @@ export { attachHarma, HarmaAttachment } from './harma/attach-harma';
 export type { HarmaBlockAdapter } from './harma/attach-harma';
 export { resolveHarmaOptions, BISHARE_PLACEMENTS } from './harma/harma-options';
 export type { HarmaOptions, HarmaTowerOptions, ResolvedHarmaOptions, ResolvedHarmaTower, BisharePlacement } from './harma/harma-options';
-export { freezeForHarma, isHarmaTrainableName } from './harma/freeze';
+export { freezeForHarma } from './harma/freeze';
+export { isAdapterParameterName } from './adapter-parameter-name';
 
 // Baselines
 export { attachLora, LoraAttachment, LoraUpdate, resolveLoraOptions, LORA_TARGETS } from './baselines/lora';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadAdapters } from '@harma/adapters';
-import { ClipTokenizer, decodeImage, isHarmaAdapterName, normalizePixels, readBpeVocabulary, registerClipBackbones, resizeForSpec, type ClipConfig } from '@harma/backbones';
+import { isAdapterParameterName, loadAdapters } from '@harma/adapters';
+import { ClipTokenizer, decodeImage, normalizePixels, readBpeVocabulary, registerClipBackbones, resizeForSpec, type ClipConfig } from '@harma/backbones';
 import { backboneRegistry, createBackbone, initBackend, type ImagePreprocessSpec } from '@harma/core';
 import { createOrtEncoder, createTfjsEncoder, EXPORT_FILES, readExportConfig, type Encoder, type ExportConfig } from '@harma/inference';
 import type { Logger } from 'pino';
@@ -75,7 +75,7 @@ async function createTfjs(dir: string, config: ExportConfig, options: LoadModelO
   if (weights.length === 0) throw new Error(`model ${dir}: the tfjs engine needs the backbone weights (--weights FILE) and, for an adapted model, its adapters (--adapters FILE)`);
   if (config.backbone.kind === 'clip' && !backboneRegistry.has('clip')) registerClipBackbones();
   await initBackend();
-  const backbone = await createBackbone(config.backbone.kind, { config: config.backbone.model as ClipConfig, weights: [...weights], ignore: isHarmaAdapterName });
+  const backbone = await createBackbone(config.backbone.kind, { config: config.backbone.model as ClipConfig, weights: [...weights], ignore: isAdapterParameterName });
   try {
     if (options.adapters !== undefined) await loadAdapters(options.adapters, backbone);
   } catch (error) {

@@ -10,8 +10,8 @@ import {
   type ParameterCount,
   type TextTokenizer,
 } from '@harma/core';
-import { ClipTokenizer, isHarmaAdapterName, registerClipBackbones } from '@harma/backbones';
-import { TEMPERATURE_NAME, attachClipAdapter, attachHarma, attachLora, type AdapterAttachment } from '@harma/adapters';
+import { ClipTokenizer, registerClipBackbones } from '@harma/backbones';
+import { TEMPERATURE_NAME, attachClipAdapter, attachHarma, attachLora, isAdapterParameterName, type AdapterAttachment } from '@harma/adapters';
 import { loadAdaptersFile, methodOptions } from './load-adapters-file';
 import type { TrainConfig } from '../config/train-config';
 
@@ -74,7 +74,7 @@ export async function buildTrainingModel(config: TrainConfig, options: BuildMode
   const hasWeights = config.backbone.weights.length > 0;
   const backbone = await createBackbone(config.backbone.kind, {
     config: config.backbone.config,
-    ...(hasWeights ? { weights: config.backbone.weights, ignore: isHarmaAdapterName } : { seed: `${config.seed}/backbone` }),
+    ...(hasWeights ? { weights: config.backbone.weights, ignore: isAdapterParameterName } : { seed: `${config.seed}/backbone` }),
   });
   try {
     const tokenizer = await ClipTokenizer.load(config.backbone.vocabulary, { contextLength: backbone.contextLength });

@@ -5,12 +5,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry, StateDictError, loadSafetensors, useBackend, writeSafetensors, type BackboneFactory } from '@harma/core';
 import type { ClipModel } from './clip-model';
-import { isHarmaAdapterName, loadClip } from './load-clip';
+import { loadClip } from './load-clip';
 import { toOpenClipConfig } from './open-clip-config';
 import { registerClipBackbones, type ClipBackboneOptions } from './register';
-import { goldenClipConfig, goldenFile } from './__fixtures__/golden-config';
+import { goldenAdapterNames, goldenClipConfig, goldenFile } from './__fixtures__/golden-config';
 
 const config = goldenClipConfig('tiny-gelu');
+// What the checkpoint holds beyond CLIP (adapters, gates, temp), as the reference lists it.
+const adapterNames = goldenAdapterNames('tiny-gelu');
 let dir: string;
 let images: tf.Tensor;
 let expectedImage: tf.Tensor;
@@ -53,7 +55,7 @@ describe('loadClip', () => {
     expect(error).toBeInstanceOf(StateDictError);
     expect((error as StateDictError).message).toMatch(/state dict from .*harma_checkpoint\.pth does not match the model — unexpected 59: /);
     expect((error as StateDictError).report.unexpected).toContain('temp');
-    const { model, report, ignored } = await loadClip(config, file, { ignore: isHarmaAdapterName });
+    const { model, report, ignored } = await loadClip(config, file, { ignore: adapterNames });
     expect(report.loaded).toHaveLength(62);
     expect([...ignored.keys()]).toHaveLength(59);
     expect(ignored.has('temp') && ignored.has('transformer.resblocks.1.mmadapter.BiShareAdapterxx.l1.weight')).toBe(true);
@@ -71,10 +73,10 @@ describe('loadClip', () => {
 
   it('reports a missing tensor by file and name (strict), and loads the rest when not strict', async () => {
     const file = await withoutTensor('ln_final.bias');
-    await expect(loadClip(config, file, { ignore: isHarmaAdapterName })).rejects.toThrow(
+    await expect(loadClip(config, file, { ignore: adapterNames })).rejects.toThrow(
       new RegExp(`state dict from ${file} does not match the model — missing 1: ln_final\\.bias$`),
     );
-    const { model, report } = await loadClip(config, file, { ignore: isHarmaAdapterName, strict: false });
+    const { model, report } = await loadClip(config, file, { ignore: adapterNames, strict: false });
     expect(report.missing).toEqual(['ln_final.bias']);
     expectGoldenImage(model);
     model.dispose();
@@ -82,7 +84,7 @@ describe('loadClip', () => {
 
   it('reports mis-shaped tensors when the config does not match the weights', async () => {
     const wrong = { ...config, text: { ...config.text, contextLength: 8 } };
-    await expect(loadClip(wrong, goldenFile('tiny-gelu', 'weights.pt'), { ignore: isHarmaAdapterName })).rejects.toThrow(
+    await expect(loadClip(wrong, goldenFile('tiny-gelu', 'weights.pt'), { ignore: adapterNames })).rejects.toThrow(
       /weights\.pt does not match the model — mis-shaped 1: positional_embedding expected \[8,48\] got \[16,48\]/,
     );
   });
@@ -98,7 +100,7 @@ describe('loadClip', () => {
   it('takes a config by open_clip JSON path', async () => {
     const file = path.join(dir, 'tiny.json');
     await fs.writeFile(file, JSON.stringify(toOpenClipConfig(config)));
-    const { model, ignored } = await loadClip(file, goldenFile('tiny-gelu', 'weights.safetensors'), { ignore: isHarmaAdapterName });
+    const { model, ignored } = await loadClip(file, goldenFile('tiny-gelu', 'weights.safetensors'), { ignore: adapterNames });
     expectGoldenImage(model);
     model.dispose();
     for (const tensor of ignored.values()) tensor.dispose();
@@ -112,7 +114,7 @@ describe('registerClipBackbones', () => {
     expect(registry.names()).toEqual(['clip']);
     expect(() => registerClipBackbones(registry)).toThrow(/backbone 'clip' is already registered/);
     const factory = registry.get('clip') as unknown as BackboneFactory<ClipBackboneOptions>;
-    const loaded = (await factory({ config, weights: goldenFile('tiny-gelu', 'harma_checkpoint.pth'), ignore: isHarmaAdapterName })) as ClipModel;
+    const loaded = (await factory({ config, weights: goldenFile('tiny-gelu', 'harma_checkpoint.pth'), ignore: adapterNames })) as ClipModel;
     expectGoldenImage(loaded);
     loaded.dispose();
     const random = await factory({ config: 'ViT-B-32', seed: undefined });
