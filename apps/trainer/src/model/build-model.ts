@@ -11,7 +11,7 @@ import {
   type TextTokenizer,
 } from '@harma/core';
 import { ClipTokenizer, registerClipBackbones } from '@harma/backbones';
-import { TEMPERATURE_NAME, attachClipAdapter, attachHarma, attachLora, isAdapterParameterName, type AdapterAttachment } from '@harma/adapters';
+import { TEMPERATURE_NAME, adapterMethod, isAdapterKind, isAdapterParameterName, type AdapterAttachment } from '@harma/adapters';
 import { loadAdaptersFile, methodOptions } from './load-adapters-file';
 import type { TrainConfig } from '../config/train-config';
 
@@ -83,10 +83,8 @@ export async function buildTrainingModel(config: TrainConfig, options: BuildMode
     let attachment: AdapterAttachment | undefined;
     if (options.adapters !== undefined) {
       attachment = await loadAdaptersFile(options.adapters, backbone, config, type);
-    } else if (type !== 'none') {
-      if (type === 'harma') attachment = attachHarma(backbone, { ...methodOptions(config, 'harma'), rng });
-      else if (type === 'clip-adapter') attachment = attachClipAdapter(backbone, { ...methodOptions(config, 'clip-adapter'), rng });
-      else attachment = attachLora(backbone, { ...methodOptions(config, 'lora'), rng });
+    } else if (isAdapterKind(type)) {
+      attachment = adapterMethod(type).attach(backbone, { ...methodOptions(config, type), rng });
     }
     const temperatureParameter = attachment?.temperature ?? ownTemperature(backbone, config.training.temperature);
     applyFreezing(backbone, attachment, temperatureParameter, config.training.trainable);
