@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom, loadSafetensors, normalTensor, readSafetensorsHeader, useBackend, writeSafetensors } from '@harma/core';
+import { SeededRandom, loadSafetensors, readSafetensorsHeader, useBackend, writeSafetensors } from '@harma/core';
 import { expectAllClose } from '@harma/core/testing';
-import { ToyDualEncoder, toyBatch } from '../test/toy-dual-encoder';
+import { randomizeAttachment, toyFeatures } from '../test/adapter-test-values';
+import { ToyDualEncoder } from '../test/toy-dual-encoder';
 import { ADAPTER_METHODS, ADAPTER_METHOD_NAMES, adapterMethod, attachingMethodNames, configuredAdapterOptions, isAdapterKind } from './adapter-methods';
 import { loadAdapterTensors, loadAdapters, saveAdapters } from './adapters-file';
-import { attachmentsOf, type AdapterAttachment } from './attachment';
+import { attachmentsOf } from './attachment';
 
 // Options small enough for the toy backbone; a method missing here is run with its config defaults.
 const SMALL_SECTION: Record<string, unknown> = {
@@ -16,26 +17,6 @@ const SMALL_SECTION: Record<string, unknown> = {
   clipAdapter: { reduction: 2 },
   lora: { rank: 2, alpha: 4 },
 };
-
-function randomize(attachment: AdapterAttachment, seed: number): void {
-  const rng = new SeededRandom(seed);
-  for (const [, parameter] of attachment.namedParameters()) {
-    const value = tf.tidy(() => normalTensor(parameter.shape, rng, 0.3));
-    parameter.assign(value);
-    value.dispose();
-  }
-}
-
-function features(backbone: ToyDualEncoder): Float32Array[] {
-  const batch = toyBatch(3);
-  const out = [backbone.encodeImage(batch.pixels), backbone.encodeText(batch.ids)].map((t) => {
-    const data = t.dataSync() as Float32Array;
-    t.dispose();
-    return data;
-  });
-  tf.dispose([batch.pixels, batch.ids]);
-  return out;
-}
 
 describe('the table of adapter methods', () => {
   let dir: string;
@@ -83,7 +64,7 @@ describe('the table of adapter methods', () => {
     const method = adapterMethod(name);
     const options = configuredAdapterOptions(name, SMALL_SECTION, { temperature: 0.05 });
     const source = new ToyDualEncoder();
-    const plain = features(source);
+    const plain = toyFeatures(source);
     const attachment = method.attach(source, { ...options, rng: new SeededRandom(3) });
     expect(attachment.kind).toBe(name);
     expect(attachmentsOf(source)).toEqual([attachment]);
@@ -92,8 +73,8 @@ describe('the table of adapter methods', () => {
     const added = attachment.countParameters().added;
     expect(added).toBeGreaterThan(1);
     expect(source.module.countParameters().trainable).toBe(added);
-    randomize(attachment, 4);
-    const adapted = features(source);
+    randomizeAttachment(attachment, 4);
+    const adapted = toyFeatures(source);
     expect(adapted[0]).not.toEqual(plain[0]);
 
     const file = path.join(dir, `${name}.safetensors`);
@@ -103,7 +84,7 @@ describe('the table of adapter methods', () => {
     const loaded = await loadAdapters(file, fromFile);
     expect(loaded.kind).toBe(name);
     expect(loaded.options).toEqual(attachment.options);
-    features(fromFile).forEach((values, i) => expectAllClose(values, adapted[i] as Float32Array, { atol: 0 }, `${name} from its file, tower ${i}`));
+    toyFeatures(fromFile).forEach((values, i) => expectAllClose(values, adapted[i] as Float32Array, { atol: 0 }, `${name} from its file, tower ${i}`));
 
     // The same tensors without metadata, as an official export holds them: the caller says what they are.
     const bare = path.join(dir, `${name}-bare.safetensors`);
@@ -112,10 +93,10 @@ describe('the table of adapter methods', () => {
     const { tensors } = await loadSafetensors(bare);
     loadAdapterTensors(tensors, fromTensors, { adapter: name, options, source: bare });
     tf.dispose([...tensors.values()]);
-    features(fromTensors).forEach((values, i) => expectAllClose(values, adapted[i] as Float32Array, { atol: 0 }, `${name} from bare tensors, tower ${i}`));
+    toyFeatures(fromTensors).forEach((values, i) => expectAllClose(values, adapted[i] as Float32Array, { atol: 0 }, `${name} from bare tensors, tower ${i}`));
 
     attachment.detach();
-    features(source).forEach((values, i) => expectAllClose(values, plain[i] as Float32Array, { atol: 0 }, `${name} detached, tower ${i}`));
+    toyFeatures(source).forEach((values, i) => expectAllClose(values, plain[i] as Float32Array, { atol: 0 }, `${name} detached, tower ${i}`));
     for (const backbone of [source, fromFile, fromTensors]) backbone.dispose();
   });
 
