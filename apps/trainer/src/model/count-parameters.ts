@@ -39,7 +39,7 @@ export async function countFor(arch: string, adapter: AdapterMethodName, trainab
   ensureBackbonesRegistered();
   const backbone = await createBackbone('clip', { config: arch });
   try {
-    // Each method's default options, as the paper's table compares them.
+    // Each method with its default options: info has no config to take them from.
     const attachment = isAdapterKind(adapter) ? adapterMethod(adapter).attach(backbone, {}) : undefined;
     if (trainableMode === 'full') {
       backbone.module.unfreeze();
