@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSafetensors, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose, fixturePath } from '@harma/core/testing';
 import { createClip, type ClipModel } from './clip-model';
-import { goldenClipConfig } from './__fixtures__/golden-config';
-import { loadClipStateDict, isHarmaAdapterName } from './load-clip';
+import { goldenAdapterNames, goldenClipConfig } from './__fixtures__/golden-config';
+import { loadClipStateDict } from './load-clip';
 
 describe.each(PORTABLE_BACKENDS)('CLIP reproduces the plain.* golden outputs (%s)', (backend) => {
   describe.each(['tiny-gelu', 'tiny-quickgelu'] as const)('%s', (fixture) => {
@@ -16,7 +16,7 @@ describe.each(PORTABLE_BACKENDS)('CLIP reproduces the plain.* golden outputs (%s
       await useBackend(backend);
       const weights = (await loadSafetensors(fixturePath('golden', fixture, 'weights.safetensors'))).tensors;
       model = createClip(goldenClipConfig(fixture));
-      const { ignored } = loadClipStateDict(model, weights, { ignore: isHarmaAdapterName });
+      const { ignored } = loadClipStateDict(model, weights, { ignore: goldenAdapterNames(fixture) });
       expect(ignored.size).toBe(59);
       for (const tensor of weights.values()) tensor.dispose();
       inputs = (await loadSafetensors(fixturePath('golden', fixture, 'inputs.safetensors'))).tensors;
