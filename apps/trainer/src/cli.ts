@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
+import type { AdapterMethodName } from '@harma/adapters';
 import { initBackend } from '@harma/core';
 import { formatMetricsTable } from '@harma/metrics';
 import { loadTrainConfig } from './config/load-config';
+import { adapterOption } from './commands/adapter-option';
 import { infoCommand } from './commands/info';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
@@ -12,7 +14,6 @@ import { runTraining } from './train/run-training';
 import { demoCommand } from './commands/demo';
 import { DEMO_PRESET, DEMO_TEST_PRESET } from './demo/demo-preset';
 
-const ADAPTERS = ['harma', 'clip-adapter', 'lora', 'none'] as const;
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 const program = new Command('harma')
@@ -24,14 +25,14 @@ program
   .description('train adapters (or a full fine-tune) as the paper does; evaluates every epoch, keeps the best by validation r_mean')
   .requiredOption('-c, --config <file>', 'YAML training config')
   .option('--set <key=value>', 'override a config value (repeatable), e.g. --set training.lr=1e-4', collect, [])
-  .addOption(new Option('--adapter <method>', 'adapter method').choices([...ADAPTERS]))
+  .addOption(adapterOption())
   .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']))
   .option('--epochs <n>', 'override training.epochs')
   .option('-o, --output <dir>', 'override the run folder')
   .option('--resume', 'continue the run saved in the output folder')
   .option('--checkpoint-every <steps>', 'also save the resumable state every this many steps')
   .option('--no-progress', 'no progress bar or progress log lines')
-  .action(async (options: { config: string; set: string[]; adapter?: (typeof ADAPTERS)[number]; trainable?: string; epochs?: string; output?: string; resume?: boolean; checkpointEvery?: string; progress: boolean }) => {
+  .action(async (options: { config: string; set: string[]; adapter?: AdapterMethodName; trainable?: string; epochs?: string; output?: string; resume?: boolean; checkpointEvery?: string; progress: boolean }) => {
     const overrides = [...options.set];
     if (options.trainable) overrides.push(`training.trainable=${options.trainable}`);
     if (options.epochs) overrides.push(`training.epochs=${options.epochs}`);
@@ -101,10 +102,10 @@ program
   .command('info')
   .description('parameter counts per group (no weights needed): ViT-B/32 + HarMA trains 5,934,397 of 157,211,710')
   .option('--arch <name>', 'shipped architecture or open_clip config JSON', 'ViT-B-32')
-  .addOption(new Option('--adapter <method>', 'adapter method').choices([...ADAPTERS]).default('harma'))
+  .addOption(adapterOption().default('harma'))
   .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']).default('adapters'))
   .option('--json', 'print JSON')
-  .action(async (options: { arch: string; adapter: (typeof ADAPTERS)[number]; trainable: 'adapters' | 'full'; json?: boolean }) => {
+  .action(async (options: { arch: string; adapter: AdapterMethodName; trainable: 'adapters' | 'full'; json?: boolean }) => {
     await initBackend();
     process.stdout.write(`${await infoCommand(options)}\n`);
   });

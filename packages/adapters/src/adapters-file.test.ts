@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SeededRandom, StateDictError, loadSafetensors, normalTensor, readSafetensorsHeader, useBackend, writeSafetensors } from '@harma/core';
+import { StateDictError, loadSafetensors, readSafetensorsHeader, useBackend, writeSafetensors } from '@harma/core';
 import { expectAllClose } from '@harma/core/testing';
-import { ToyDualEncoder, toyBatch } from '../test/toy-dual-encoder';
-import type { AdapterAttachment } from './attachment';
+import { randomizeAttachment, toyFeatures } from '../test/adapter-test-values';
+import { ToyDualEncoder } from '../test/toy-dual-encoder';
 import { ADAPTERS_FILE_FORMAT, loadAdapters, saveAdapters } from './adapters-file';
 import { attachClipAdapter } from './baselines/clip-adapter';
 import { attachLora } from './baselines/lora';
@@ -14,23 +14,6 @@ import { attachHarma } from './harma/attach-harma';
 import type { HarmaOptions } from './harma/harma-options';
 
 const SMALL: HarmaOptions = { vision: { bottleneck: 8, heads: 2 }, text: { bottleneck: 8, heads: 2 }, bishareHeads: 2 };
-
-/** Random values everywhere (up-projections included), so that a load that misses anything shows. */
-function randomize(attachment: AdapterAttachment, seed: number): void {
-  const rng = new SeededRandom(seed);
-  for (const [, parameter] of attachment.namedParameters()) {
-    const value = tf.tidy(() => tf.abs(normalTensor(parameter.shape, rng, 0.3)));
-    parameter.assign(value);
-    value.dispose();
-  }
-}
-
-function features(backbone: ToyDualEncoder): Float32Array[] {
-  const batch = toyBatch(3);
-  const out = [backbone.encodeImage(batch.pixels), backbone.encodeText(batch.ids)].map((t) => t.dataSync() as Float32Array);
-  tf.dispose([batch.pixels, batch.ids]);
-  return out;
-}
 
 describe('adapters-only files', () => {
   let dir: string;
@@ -43,7 +26,7 @@ describe('adapters-only files', () => {
   it('round-trips HarMA through a file with its options and backbone kind in the metadata', async () => {
     const source = new ToyDualEncoder();
     const attachment = attachHarma(source, SMALL);
-    randomize(attachment, 1);
+    randomizeAttachment(attachment, 1);
     const file = path.join(dir, 'harma.safetensors');
     const saved = await saveAdapters(file, source, attachment);
     const names = attachment.namedParameters().map(([name]) => name);
@@ -60,8 +43,8 @@ describe('adapters-only files', () => {
     const loaded = await loadAdapters(file, target);
     expect(loaded.kind).toBe('harma');
     expect(loaded.options).toEqual(attachment.options);
-    const [image, text] = features(target);
-    const [expectedImage, expectedText] = features(source);
+    const [image, text] = toyFeatures(target);
+    const [expectedImage, expectedText] = toyFeatures(source);
     expectAllClose(image as Float32Array, expectedImage as Float32Array, { atol: 0 }, 'image features');
     expectAllClose(text as Float32Array, expectedText as Float32Array, { atol: 0 }, 'text features');
     // Loading again goes into the attachment already there.
@@ -72,13 +55,13 @@ describe('adapters-only files', () => {
 
   it('round-trips the whole state dict of an adapted backbone', () => {
     const source = new ToyDualEncoder();
-    randomize(attachHarma(source, SMALL), 2);
+    randomizeAttachment(attachHarma(source, SMALL), 2);
     const target = new ToyDualEncoder(undefined, 99);
     attachHarma(target, SMALL);
-    expect(features(target)[0]).not.toEqual(features(source)[0]);
+    expect(toyFeatures(target)[0]).not.toEqual(toyFeatures(source)[0]);
     target.module.loadStateDict(source.module.stateDict());
-    expectAllClose(features(target)[0] as Float32Array, features(source)[0] as Float32Array, { atol: 0 }, 'image features');
-    expectAllClose(features(target)[1] as Float32Array, features(source)[1] as Float32Array, { atol: 0 }, 'text features');
+    expectAllClose(toyFeatures(target)[0] as Float32Array, toyFeatures(source)[0] as Float32Array, { atol: 0 }, 'image features');
+    expectAllClose(toyFeatures(target)[1] as Float32Array, toyFeatures(source)[1] as Float32Array, { atol: 0 }, 'text features');
     source.dispose();
     target.dispose();
   });
@@ -86,7 +69,7 @@ describe('adapters-only files', () => {
   it('refuses files whose options, names, shapes or backbone differ, loading nothing', async () => {
     const source = new ToyDualEncoder();
     const attachment = attachHarma(source, SMALL);
-    randomize(attachment, 3);
+    randomizeAttachment(attachment, 3);
     const file = path.join(dir, 'good.safetensors');
     await saveAdapters(file, source, attachment);
     const { metadata, tensors } = await loadSafetensors(file);
@@ -129,13 +112,13 @@ describe('adapters-only files', () => {
   it('loads files without metadata (official exports) when told what they hold', async () => {
     const source = new ToyDualEncoder();
     const attachment = attachHarma(source, SMALL);
-    randomize(attachment, 4);
+    randomizeAttachment(attachment, 4);
     const file = path.join(dir, 'official.safetensors');
     await writeSafetensors(file, new Map(attachment.namedParameters().map(([name, p]) => [name, p.value])));
     await expect(loadAdapters(file, new ToyDualEncoder())).rejects.toThrow(/no HarMA\.js adapter metadata/);
     const target = new ToyDualEncoder();
     await loadAdapters(file, target, { adapter: 'harma', options: SMALL });
-    expectAllClose(features(target)[1] as Float32Array, features(source)[1] as Float32Array, { atol: 0 }, 'text features');
+    expectAllClose(toyFeatures(target)[1] as Float32Array, toyFeatures(source)[1] as Float32Array, { atol: 0 }, 'text features');
     source.dispose();
     target.dispose();
   });
@@ -143,26 +126,26 @@ describe('adapters-only files', () => {
   it('stores half precision on request and round-trips the baselines', async () => {
     const source = new ToyDualEncoder();
     const harma = attachHarma(source, SMALL);
-    randomize(harma, 5);
+    randomizeAttachment(harma, 5);
     const full = await saveAdapters(path.join(dir, 'f32.safetensors'), source, harma);
     const half = await saveAdapters(path.join(dir, 'f16.safetensors'), source, harma, { floatDtype: 'F16' });
     expect(full.bytes - (await readSafetensorsHeader(full.file)).dataStart).toBe(4 * full.parameters);
     expect(half.bytes - (await readSafetensorsHeader(half.file)).dataStart).toBe(2 * half.parameters);
     const target = new ToyDualEncoder();
     await loadAdapters(half.file, target);
-    expectAllClose(features(target)[0] as Float32Array, features(source)[0] as Float32Array, { atol: 2e-3 }, 'image features from F16');
+    expectAllClose(toyFeatures(target)[0] as Float32Array, toyFeatures(source)[0] as Float32Array, { atol: 2e-3 }, 'image features from F16');
     harma.detach();
 
     for (const attach of [() => attachLora(source, { rank: 2 }), () => attachClipAdapter(source, { reduction: 2 })]) {
       const baseline = attach();
-      randomize(baseline, 6);
+      randomizeAttachment(baseline, 6);
       const file = path.join(dir, `${baseline.kind}.safetensors`);
       await saveAdapters(file, source, baseline);
       const fresh = new ToyDualEncoder();
       const loaded = await loadAdapters(file, fresh);
       expect(loaded.kind).toBe(baseline.kind);
       expect(loaded.options).toEqual(baseline.options);
-      expectAllClose(features(fresh)[1] as Float32Array, features(source)[1] as Float32Array, { atol: 0 }, `${baseline.kind} text features`);
+      expectAllClose(toyFeatures(fresh)[1] as Float32Array, toyFeatures(source)[1] as Float32Array, { atol: 0 }, `${baseline.kind} text features`);
       baseline.detach();
       fresh.dispose();
     }

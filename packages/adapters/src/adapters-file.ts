@@ -1,20 +1,13 @@
 import { promises as fs } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs-core';
 import { StateDictError, loadSafetensors, readSafetensorsHeader, writeSafetensors, type Backbone, type Parameter } from '@harma/core';
-import { attachmentsOf, type AdapterAttachment, type AdapterKind } from './attachment';
-import { ClipAdapterAttachment, resolveClipAdapterOptions, type ClipAdapterOptions } from './baselines/clip-adapter';
-import { LoraAttachment, resolveLoraOptions, type LoraOptions } from './baselines/lora';
-import { HarmaAttachment } from './harma/attach-harma';
-import { resolveHarmaOptions, type HarmaOptions } from './harma/harma-options';
+import { adapterMethod, attachingMethodNames, isAdapterKind, type AdapterKind, type AdapterOptions, type AnyAttachment } from './adapter-methods';
+import { attachmentsOf, type AdapterAttachment } from './attachment';
 import { diffOptions } from './options-validation';
 
 /** `__metadata__.format` of an adapters-only file written by this package. */
 export const ADAPTERS_FILE_FORMAT = 'harma-js-adapters';
 const FORMAT_VERSION = '1';
-const KINDS: readonly AdapterKind[] = ['harma', 'lora', 'clip-adapter'];
-
-/** Any attachment this package makes. */
-export type AnyAttachment = HarmaAttachment | LoraAttachment | ClipAdapterAttachment;
 
 export interface SaveAdaptersOptions {
   /** Store the float32 parameters in this dtype. Default: `F32`. */
@@ -61,18 +54,18 @@ export interface LoadAdaptersOptions {
    * method and options they were made with. With metadata, they must agree with it.
    */
   adapter?: AdapterKind;
-  options?: Omit<HarmaOptions, 'rng'> | Omit<LoraOptions, 'rng'> | Omit<ClipAdapterOptions, 'rng'>;
+  options?: AdapterOptions;
 }
 
 interface FileDescription {
   kind: AdapterKind;
   /** Options as the file (or the caller, for files without metadata) gives them. */
-  options: Record<string, unknown>;
+  options: AdapterOptions;
 }
 
 /** What the caller says tensors without metadata hold: the method, and its options or the attachment's. */
 function givenDescription(kind: AdapterKind, given: Pick<LoadAdaptersOptions, 'options' | 'attachment'>): FileDescription {
-  return { kind, options: (given.options ?? given.attachment?.options ?? {}) as Record<string, unknown> };
+  return { kind, options: (given.options ?? given.attachment?.options ?? {}) as AdapterOptions };
 }
 
 function describeFile(file: string, metadata: Record<string, string>, backbone: Backbone, given: LoadAdaptersOptions): FileDescription {
@@ -89,8 +82,8 @@ function describeFile(file: string, metadata: Record<string, string>, backbone: 
   if (metadata.format_version !== FORMAT_VERSION) {
     throw new Error(`${file}: __metadata__.format_version '${metadata.format_version}' is not supported (this version reads '${FORMAT_VERSION}')`);
   }
-  const kind = metadata.adapter as AdapterKind;
-  if (!KINDS.includes(kind)) throw new Error(`${file}: __metadata__.adapter '${metadata.adapter}' is not one of ${KINDS.join(', ')}`);
+  const kind = metadata.adapter ?? '';
+  if (!isAdapterKind(kind)) throw new Error(`${file}: __metadata__.adapter '${metadata.adapter}' is not one of ${attachingMethodNames().join(', ')}`);
   if (metadata.backbone !== backbone.kind) {
     throw new Error(`${file}: __metadata__.backbone is '${metadata.backbone}' but the backbone is '${backbone.kind}'`);
   }
@@ -102,23 +95,8 @@ function describeFile(file: string, metadata: Record<string, string>, backbone: 
     throw new Error(`${file}: __metadata__.options is not JSON (${(error as Error).message})`);
   }
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new Error(`${file}: __metadata__.options is not a JSON object`);
-  return { kind, options: options as Record<string, unknown> };
-}
-
-function resolveFor(kind: AdapterKind, backbone: Backbone, options: Record<string, unknown>, source: string): unknown {
-  switch (kind) {
-    case 'harma': return resolveHarmaOptions(backbone, options, source);
-    case 'lora': return resolveLoraOptions(backbone, options, source);
-    case 'clip-adapter': return resolveClipAdapterOptions(options, source);
-  }
-}
-
-function attachFor(kind: AdapterKind, backbone: Backbone, options: Record<string, unknown>): AnyAttachment {
-  switch (kind) {
-    case 'harma': return new HarmaAttachment(backbone, options as HarmaOptions);
-    case 'lora': return new LoraAttachment(backbone, options as LoraOptions);
-    case 'clip-adapter': return new ClipAdapterAttachment(backbone, options as ClipAdapterOptions);
-  }
+  // The method's resolveOptions validates every field before anything uses them.
+  return { kind, options: options as AdapterOptions };
 }
 
 /**
@@ -130,9 +108,10 @@ function attachFor(kind: AdapterKind, backbone: Backbone, options: Record<string
 export async function loadAdapters(file: string, backbone: Backbone, given: LoadAdaptersOptions = {}): Promise<AnyAttachment> {
   const header = await readSafetensorsHeader(file);
   const description = describeFile(file, header.metadata, backbone, given);
-  const fileOptions = resolveFor(description.kind, backbone, description.options, `${file} options`);
+  const method = adapterMethod(description.kind);
+  const fileOptions = method.resolveOptions(backbone, description.options, `${file} options`);
   if (given.options !== undefined && header.metadata.format !== undefined) {
-    const differences = diffOptions(resolveFor(description.kind, backbone, given.options as Record<string, unknown>, 'loadAdapters options'), fileOptions);
+    const differences = diffOptions(method.resolveOptions(backbone, given.options, 'loadAdapters options'), fileOptions);
     if (differences.length > 0) throw new Error(`${file}: the options given differ from the file's — ${differences.join('; ')}`);
   }
   const { tensors } = await loadSafetensors(file);
@@ -147,7 +126,7 @@ export interface LoadAdapterTensorsOptions {
   /** The method the tensors belong to. */
   adapter: AdapterKind;
   /** Its options (as for `attachHarma` and the baselines, without `rng`). Default: the method's defaults. */
-  options?: Omit<HarmaOptions, 'rng'> | Omit<LoraOptions, 'rng'> | Omit<ClipAdapterOptions, 'rng'>;
+  options?: AdapterOptions;
   /** Load into this attachment (its options must match). Default: the backbone's live one of the method, else a new one. */
   attachment?: AnyAttachment;
   /**
@@ -169,7 +148,7 @@ export function loadAdapterTensors(tensors: ReadonlyMap<string, tf.Tensor>, back
   const source = given.source ?? 'adapter tensors';
   if (given.attachment !== undefined && given.attachment.kind !== given.adapter) throw new Error(`${source}: the attachment is ${given.attachment.kind}, not ${given.adapter}`);
   const description = givenDescription(given.adapter, given);
-  const options = resolveFor(description.kind, backbone, description.options, `${source} options`);
+  const options = adapterMethod(description.kind).resolveOptions(backbone, description.options, `${source} options`);
   return assignInto(backbone, description, options, tensors, { source, attachment: given.attachment, ignoreOthers: given.ignoreOthers });
 }
 
@@ -189,7 +168,7 @@ function assignInto(
     const differences = diffOptions(existing.options, resolvedOptions);
     if (differences.length > 0) throw new Error(`${source}: adapter options differ from the attached ${existing.kind} — ${differences.join('; ')}`);
   }
-  const attachment = existing ?? attachFor(description.kind, backbone, description.options);
+  const attachment = existing ?? adapterMethod(description.kind).attach(backbone, description.options);
   try {
     assignByName(attachment, tensors, source, context.ignoreOthers === true);
   } catch (error) {

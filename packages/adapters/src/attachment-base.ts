@@ -1,5 +1,5 @@
 import { Module, type Backbone, type Parameter } from '@harma/core';
-import { trackAttachment, untrackAttachment, type AdapterAttachment, type AdapterKind, type AttachmentCount } from './attachment';
+import { trackAttachment, untrackAttachment, type AdapterAttachment, type AttachmentCount } from './attachment';
 import { acquireTemperature, type TemperatureHandle } from './temperature';
 
 /** What an attach function does while building: registers what it adds and how to undo it. */
@@ -14,14 +14,14 @@ export interface AttachContext {
  * The shared machinery of every attachment: ownership of the added parameters, the shared
  * temperature, undo on detach, and the list of live attachments of a backbone.
  */
-export class BaseAttachment<Options> implements AdapterAttachment<Options> {
+export class BaseAttachment<Options, Kind extends string> implements AdapterAttachment<Options, Kind> {
   readonly #owned = new Set<Parameter>();
   readonly #undo: Array<() => void> = [];
   readonly #temperature: TemperatureHandle;
   #attached = true;
 
   protected constructor(
-    readonly kind: AdapterKind,
+    readonly kind: Kind,
     readonly backbone: Backbone,
     readonly options: Options,
     temperatureInit: number,

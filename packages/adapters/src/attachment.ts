@@ -1,8 +1,5 @@
 import type { Backbone, Parameter } from '@harma/core';
 
-/** The adapter methods this package attaches. */
-export type AdapterKind = 'harma' | 'lora' | 'clip-adapter';
-
 export interface AttachmentCount {
   /** Scalars the attachment added to the backbone (its adapters and, when it created it, `temp`). */
   added: number;
@@ -17,8 +14,9 @@ export interface AttachmentCount {
  * an adapters file records), the parameters it added under their full state-dict names, the
  * paper's freezing for its method, and detaching back to the plain backbone.
  */
-export interface AdapterAttachment<Options = unknown> {
-  readonly kind: AdapterKind;
+export interface AdapterAttachment<Options = unknown, Kind extends string = string> {
+  /** The name of its method in `ADAPTER_METHODS`. */
+  readonly kind: Kind;
   readonly backbone: Backbone;
   /** Resolved options (every default filled in), JSON-serialisable. */
   readonly options: Options;

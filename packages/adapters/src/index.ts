@@ -7,7 +7,7 @@ export { attachHarma, HarmaAttachment } from './harma/attach-harma';
 export type { HarmaBlockAdapter } from './harma/attach-harma';
 export { resolveHarmaOptions, BISHARE_PLACEMENTS } from './harma/harma-options';
 export type { HarmaOptions, HarmaTowerOptions, ResolvedHarmaOptions, ResolvedHarmaTower, BisharePlacement } from './harma/harma-options';
-export { freezeForHarma, isHarmaTrainableName } from './harma/freeze';
+export { freezeForHarma } from './harma/freeze';
 
 // Baselines
 export { attachLora, LoraAttachment, LoraUpdate, resolveLoraOptions, LORA_TARGETS } from './baselines/lora';
@@ -15,9 +15,14 @@ export type { LoraOptions, ResolvedLoraOptions, LoraTarget } from './baselines/l
 export { attachClipAdapter, ClipAdapterAttachment, ClipAdapterMlp, resolveClipAdapterOptions } from './baselines/clip-adapter';
 export type { ClipAdapterOptions, ResolvedClipAdapterOptions } from './baselines/clip-adapter';
 
+// The table of adapter methods, and the names of adapter parameters
+export { ADAPTER_METHODS, ADAPTER_METHOD_NAMES, adapterMethod, attachingMethodNames, configuredAdapterOptions, isAdapterKind } from './adapter-methods';
+export type { AdapterMethod, AdapterMethodName, AdapterKind, AdapterOptions, AdapterRunSettings, AnyAdapterMethod, AnyAttachment, PlainBackboneMethod } from './adapter-methods';
+export { isAdapterParameterName } from './adapter-parameter-name';
+
 // Attachments and files
 export { attachmentsOf } from './attachment';
-export type { AdapterAttachment, AdapterKind, AttachmentCount } from './attachment';
+export type { AdapterAttachment, AttachmentCount } from './attachment';
 export { TEMPERATURE_NAME, DEFAULT_TEMPERATURE } from './temperature';
 export { saveAdapters, loadAdapters, loadAdapterTensors, ADAPTERS_FILE_FORMAT } from './adapters-file';
-export type { AnyAttachment, SaveAdaptersOptions, SavedAdapters, LoadAdaptersOptions, LoadAdapterTensorsOptions } from './adapters-file';
+export type { SaveAdaptersOptions, SavedAdapters, LoadAdaptersOptions, LoadAdapterTensorsOptions } from './adapters-file';

@@ -35,3 +35,16 @@ export function goldenClipConfig(name: 'tiny-gelu' | 'tiny-quickgelu'): ClipConf
 export function goldenFile(fixture: 'tiny-gelu' | 'tiny-quickgelu', file: string): string {
   return fixturePath('golden', fixture, file);
 }
+
+/**
+ * The names a golden fixture's weights hold beyond the backbone (adapters, gates, `temp`): its
+ * config.json `trainable` list, the reference implementation's own answer. A checkpoint's extras
+ * are @harma/adapters' business, which this package does not import.
+ */
+export function goldenAdapterNames(name: 'tiny-gelu' | 'tiny-quickgelu'): string[] {
+  const json = JSON.parse(readFileSync(fixturePath('golden', name, 'config.json'), 'utf8')) as { trainable?: unknown };
+  if (!Array.isArray(json.trainable) || !json.trainable.every((entry) => typeof entry === 'string')) {
+    throw new Error(`golden ${name}/config.json: 'trainable' is not a list of parameter names`);
+  }
+  return json.trainable;
+}

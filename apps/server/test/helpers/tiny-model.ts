@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { attachHarma, saveAdapters } from '@harma/adapters';
-import { ClipTokenizer, createClip, isHarmaAdapterName, trainBpeVocabulary, type ClipConfig } from '@harma/backbones';
+import { attachHarma, isAdapterParameterName, saveAdapters } from '@harma/adapters';
+import { ClipTokenizer, createClip, trainBpeVocabulary, type ClipConfig } from '@harma/backbones';
 import { SeededRandom, normalTensor, useBackend, writeSafetensors } from '@harma/core';
 import { syntheticVocabulary } from '@harma/data';
 import { exportOnnx } from '@harma/inference';
@@ -37,10 +37,10 @@ export async function exportTinyModel(dir: string, options: { embedDim?: number;
     const attachment = attachHarma(model, { vision: { bottleneck: 8, heads: 2 }, text: { bottleneck: 8, heads: 2 }, bishare: 'text', bishareHeads: 2, rng: rng.derive('harma') });
     const adapterRng = rng.derive('trained-adapters');
     for (const [name, parameter] of model.module.namedParameters()) {
-      if (isHarmaAdapterName(name) && name !== 'temp') parameter.assign(tf.tidy(() => tf.add(parameter.value, normalTensor(parameter.shape, adapterRng, 0.2))));
+      if (isAdapterParameterName(name) && name !== 'temp') parameter.assign(tf.tidy(() => tf.add(parameter.value, normalTensor(parameter.shape, adapterRng, 0.2))));
     }
     if (options.tfjsFiles === true) {
-      const plain = new Map(model.module.namedParameters().filter(([name]) => !isHarmaAdapterName(name)).map(([name, parameter]) => [name, parameter.value] as const));
+      const plain = new Map(model.module.namedParameters().filter(([name]) => !isAdapterParameterName(name)).map(([name, parameter]) => [name, parameter.value] as const));
       await writeSafetensors(path.join(dir, 'backbone.safetensors'), plain);
       await saveAdapters(path.join(dir, 'adapters.safetensors'), model, attachment);
     }

@@ -1,9 +1,11 @@
+import type { AdapterMethodName } from '@harma/adapters';
 import { countFor } from '../model/count-parameters';
 
 export interface InfoOptions {
   /** Shipped architecture name or open_clip config path. Default: ViT-B-32. */
   arch?: string;
-  adapter?: 'harma' | 'clip-adapter' | 'lora' | 'none';
+  /** A name of @harma/adapters' `ADAPTER_METHODS`. Default: harma. */
+  adapter?: AdapterMethodName;
   trainable?: 'adapters' | 'full';
   json?: boolean;
 }

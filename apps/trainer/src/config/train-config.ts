@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ADAPTER_METHOD_NAMES, adapterMethod, attachingMethodNames, type ADAPTER_METHODS, type AdapterKind } from '@harma/adapters';
 
 const positiveInt = z.number().int().positive();
 const probability = z.number().min(0).max(1);
@@ -27,39 +28,27 @@ export const backboneSchema = z
   })
   .strict();
 
-export const harmaAdapterSchema = z
-  .object({
-    bottleneck: positiveInt.default(128),
-    heads: positiveInt.default(8),
-    /** Heads of the BiShareAdapter attention (width bottleneck / 2). */
-    shareHeads: positiveInt.default(8),
-    /** Towers whose adapters carry a BiShareAdapter: the official default is the text tower only. */
-    share: z.enum(['text', 'both', 'none']).default('text'),
-  })
-  .strict();
+type Methods = typeof ADAPTER_METHODS;
 
-export const clipAdapterSchema = z
-  .object({
-    /** Hidden width of the residual MLP = embedDim / reduction. */
-    reduction: positiveInt.default(4),
-    /** Residual ratio α: features ← α·mlp(f) + (1 − α)·f. */
-    ratio: probability.default(0.2),
-  })
-  .strict();
+/** Each method's options under its config key (`harma`, `clipAdapter`, `lora`), defaulted as a whole. */
+type MethodOptionShapes = { [Kind in AdapterKind as Methods[Kind]['config']['key']]: z.ZodDefault<Methods[Kind]['config']['schema']> };
 
-export const loraSchema = z
-  .object({
-    rank: positiveInt.default(8),
-    alpha: z.number().positive().default(16),
-  })
-  .strict();
+function methodOptionShapes(): MethodOptionShapes {
+  const entries = attachingMethodNames().map((kind) => {
+    const { key, schema } = adapterMethod(kind).config;
+    return [key, schema.default({})] as const;
+  });
+  return Object.fromEntries(entries) as MethodOptionShapes;
+}
 
+/**
+ * The adapter method (`type`, a name of @harma/adapters' `ADAPTER_METHODS`) and the options of
+ * every method under its config key, each from the method's own schema in that table.
+ */
 export const adapterSchema = z
   .object({
-    type: z.enum(['harma', 'clip-adapter', 'lora', 'none']).default('harma'),
-    harma: harmaAdapterSchema.default({}),
-    clipAdapter: clipAdapterSchema.default({}),
-    lora: loraSchema.default({}),
+    type: z.enum(ADAPTER_METHOD_NAMES).default('harma'),
+    ...methodOptionShapes(),
   })
   .strict();
 

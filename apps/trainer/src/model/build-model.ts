@@ -9,8 +9,8 @@ import {
   type ParameterCount,
   type TextTokenizer,
 } from '@harma/core';
-import { ensureBuiltInBackbones, isHarmaAdapterName } from '@harma/backbones';
-import { TEMPERATURE_NAME, attachClipAdapter, attachHarma, attachLora, type AdapterAttachment } from '@harma/adapters';
+import { ensureBuiltInBackbones } from '@harma/backbones';
+import { TEMPERATURE_NAME, adapterMethod, isAdapterKind, isAdapterParameterName, type AdapterAttachment } from '@harma/adapters';
 import { loadAdaptersFile, methodOptions } from './load-adapters-file';
 import type { TrainConfig } from '../config/train-config';
 
@@ -67,7 +67,7 @@ export async function buildTrainingModel(config: TrainConfig, options: BuildMode
   const backbone = await createBackbone(config.backbone.kind, {
     config: config.backbone.config,
     ...(config.backbone.vocabulary === undefined ? {} : { vocabulary: config.backbone.vocabulary }),
-    ...(hasWeights ? { weights: config.backbone.weights, ignore: isHarmaAdapterName } : { seed: `${config.seed}/backbone` }),
+    ...(hasWeights ? { weights: config.backbone.weights, ignore: isAdapterParameterName } : { seed: `${config.seed}/backbone` }),
   });
   try {
     const tokenizer = requireTokenizer(backbone, `backbone ${config.backbone.kind}`);
@@ -76,10 +76,8 @@ export async function buildTrainingModel(config: TrainConfig, options: BuildMode
     let attachment: AdapterAttachment | undefined;
     if (options.adapters !== undefined) {
       attachment = await loadAdaptersFile(options.adapters, backbone, config, type);
-    } else if (type !== 'none') {
-      if (type === 'harma') attachment = attachHarma(backbone, { ...methodOptions(config, 'harma'), rng });
-      else if (type === 'clip-adapter') attachment = attachClipAdapter(backbone, { ...methodOptions(config, 'clip-adapter'), rng });
-      else attachment = attachLora(backbone, { ...methodOptions(config, 'lora'), rng });
+    } else if (isAdapterKind(type)) {
+      attachment = adapterMethod(type).attach(backbone, { ...methodOptions(config, type), rng });
     }
     const temperatureParameter = attachment?.temperature ?? ownTemperature(backbone, config.training.temperature);
     applyFreezing(backbone, attachment, temperatureParameter, config.training.trainable);

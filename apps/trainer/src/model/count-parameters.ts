@@ -1,5 +1,5 @@
 import { createBackbone, type Parameter } from '@harma/core';
-import { attachClipAdapter, attachHarma, attachLora, type AdapterAttachment } from '@harma/adapters';
+import { adapterMethod, isAdapterKind, type AdapterMethodName } from '@harma/adapters';
 import { ensureBuiltInBackbones } from '@harma/backbones';
 
 export interface ParameterGroup {
@@ -35,14 +35,12 @@ function groupOf(name: string, attached: Set<string>): string {
  * Counts of an architecture with an adapter method, built with zero weights (no file, no random
  * draws), grouped for display. ViT-B/32 + HarMA: 5,934,397 trainable of 157,211,710.
  */
-export async function countFor(arch: string, adapter: 'harma' | 'clip-adapter' | 'lora' | 'none', trainableMode: 'adapters' | 'full'): Promise<ParameterCounts> {
+export async function countFor(arch: string, adapter: AdapterMethodName, trainableMode: 'adapters' | 'full'): Promise<ParameterCounts> {
   ensureBuiltInBackbones();
   const backbone = await createBackbone('clip', { config: arch });
   try {
-    let attachment: AdapterAttachment | undefined;
-    if (adapter === 'harma') attachment = attachHarma(backbone);
-    else if (adapter === 'clip-adapter') attachment = attachClipAdapter(backbone);
-    else if (adapter === 'lora') attachment = attachLora(backbone);
+    // Each method with its default options: info has no config to take them from.
+    const attachment = isAdapterKind(adapter) ? adapterMethod(adapter).attach(backbone, {}) : undefined;
     if (trainableMode === 'full') {
       backbone.module.unfreeze();
       backbone.module.freeze('logit_scale');

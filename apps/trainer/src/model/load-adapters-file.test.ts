@@ -6,8 +6,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, loadSafetensors, writeSafetensors } from '@harma/core';
 import { expectAllClose } from '@harma/core/testing';
 import { fixturePath } from '@harma/test-support';
-import { loadClip, isHarmaAdapterName, validateClipConfig, type ClipModel } from '@harma/backbones';
-import { attachmentsOf, saveAdapters } from '@harma/adapters';
+import { loadClip, validateClipConfig, type ClipModel } from '@harma/backbones';
+import { attachmentsOf, isAdapterParameterName, saveAdapters } from '@harma/adapters';
 import { parseTrainConfig } from '../config/load-config';
 import { loadAdaptersFile } from './load-adapters-file';
 
@@ -37,7 +37,7 @@ const runConfig = (adapterType: 'harma' | 'lora' | 'none' = 'harma') =>
   );
 
 async function plainBackbone(): Promise<ClipModel> {
-  const { model, ignored } = await loadClip(clipConfig, path.join(fixture, 'weights.safetensors'), { ignore: isHarmaAdapterName });
+  const { model, ignored } = await loadClip(clipConfig, path.join(fixture, 'weights.safetensors'), { ignore: isAdapterParameterName });
   tf.dispose([...ignored.values()]);
   return model;
 }

@@ -3,32 +3,22 @@ import { readSafetensorsHeader } from '@harma/core';
 import { loadWeights } from '@harma/backbones';
 import {
   ADAPTERS_FILE_FORMAT,
+  attachingMethodNames,
+  configuredAdapterOptions,
+  isAdapterKind,
   loadAdapterTensors,
   loadAdapters,
   type AdapterAttachment,
-  type ClipAdapterOptions,
-  type HarmaOptions,
-  type LoraOptions,
+  type AdapterKind,
+  type AdapterOptions,
 } from '@harma/adapters';
 import type { TrainConfig } from '../config/train-config';
 
 type AdapterType = TrainConfig['adapter']['type'];
-type MethodOptions = {
-  harma: Omit<HarmaOptions, 'rng'>;
-  'clip-adapter': Omit<ClipAdapterOptions, 'rng'>;
-  lora: Omit<LoraOptions, 'rng'>;
-};
 
-/** The options a config gives an adapter method (without its random stream). */
-export function methodOptions<Method extends keyof MethodOptions>(config: TrainConfig, method: Method): MethodOptions[Method] {
-  const temperature = config.training.temperature;
-  const { harma, clipAdapter, lora } = config.adapter;
-  const byMethod: MethodOptions = {
-    harma: { vision: { bottleneck: harma.bottleneck, heads: harma.heads }, text: { bottleneck: harma.bottleneck, heads: harma.heads }, bishare: harma.share, bishareHeads: harma.shareHeads, temperature },
-    'clip-adapter': { ...clipAdapter, temperature },
-    lora: { ...lora, temperature },
-  };
-  return byMethod[method];
+/** The attach options a config gives an adapter method (without its random stream): the method's table entry maps them. */
+export function methodOptions(config: TrainConfig, method: AdapterKind): AdapterOptions {
+  return configuredAdapterOptions(method, config.adapter, { temperature: config.training.temperature });
 }
 
 /** Whether `file` is an adapters-only file written by HarMA.js (safetensors with its metadata). */
@@ -53,7 +43,7 @@ export async function loadAdaptersFile(file: string, backbone: Backbone, config:
     if (attachment.kind !== type && type !== 'none') throw new Error(`${file} holds ${attachment.kind} adapters but the run asks for ${type}`);
     return attachment;
   }
-  if (type === 'none') throw new Error(`${file} has no HarMA.js adapter metadata: set adapter.type (harma, clip-adapter, lora) to say which adapters it holds`);
+  if (!isAdapterKind(type)) throw new Error(`${file} has no HarMA.js adapter metadata: set adapter.type (${attachingMethodNames().join(', ')}) to say which adapters it holds`);
   const tensors = await loadWeights(file);
   try {
     return loadAdapterTensors(tensors, backbone, { adapter: type, options: methodOptions(config, type), ignoreOthers: true, source: file });

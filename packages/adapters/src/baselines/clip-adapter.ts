@@ -75,7 +75,7 @@ export class ClipAdapterMlp extends Module {
 }
 
 /** CLIP-Adapter attached to a backbone: a residual MLP on the final (unnormalised) features of chosen towers. */
-export class ClipAdapterAttachment extends BaseAttachment<ResolvedClipAdapterOptions> {
+export class ClipAdapterAttachment extends BaseAttachment<ResolvedClipAdapterOptions, 'clip-adapter'> {
   readonly adapters: ReadonlyMap<TowerName, ClipAdapterMlp>;
 
   constructor(backbone: Backbone, options: ClipAdapterOptions = {}) {

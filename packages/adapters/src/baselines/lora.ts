@@ -104,7 +104,7 @@ interface LoraBlock {
  * runs through the backbone's attention projection delta; `merge()` folds the updates into the
  * packed `attentionInProjection` weights for inference and `unmerge()` restores them exactly.
  */
-export class LoraAttachment extends BaseAttachment<ResolvedLoraOptions> {
+export class LoraAttachment extends BaseAttachment<ResolvedLoraOptions, 'lora'> {
   readonly #blocks: LoraBlock[];
   #merged = false;
 

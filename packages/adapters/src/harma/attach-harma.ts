@@ -20,7 +20,7 @@ const BLOCK_GATE = 'gate1';
 const BLOCK_ADAPTER = 'mmadapter';
 
 /** HarMA attached to a backbone: MMadapters and gates in the chosen blocks, and `temp`. */
-export class HarmaAttachment extends BaseAttachment<ResolvedHarmaOptions> {
+export class HarmaAttachment extends BaseAttachment<ResolvedHarmaOptions, 'harma'> {
   readonly adapters: readonly HarmaBlockAdapter[];
 
   constructor(backbone: Backbone, options: HarmaOptions = {}) {

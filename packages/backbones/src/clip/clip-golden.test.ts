@@ -4,8 +4,8 @@ import { loadSafetensors, useBackend } from '@harma/core';
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { fixturePath } from '@harma/test-support';
 import { createClip, type ClipModel } from './clip-model';
-import { goldenClipConfig } from '../../test/golden-config';
-import { loadClipStateDict, isHarmaAdapterName } from './load-clip';
+import { goldenAdapterNames, goldenClipConfig } from '../../test/golden-config';
+import { loadClipStateDict } from './load-clip';
 
 describe.each(PORTABLE_BACKENDS)('CLIP reproduces the plain.* golden outputs (%s)', (backend) => {
   describe.each(['tiny-gelu', 'tiny-quickgelu'] as const)('%s', (fixture) => {
@@ -17,7 +17,7 @@ describe.each(PORTABLE_BACKENDS)('CLIP reproduces the plain.* golden outputs (%s
       await useBackend(backend);
       const weights = (await loadSafetensors(fixturePath('golden', fixture, 'weights.safetensors'))).tensors;
       model = createClip(goldenClipConfig(fixture));
-      const { ignored } = loadClipStateDict(model, weights, { ignore: isHarmaAdapterName });
+      const { ignored } = loadClipStateDict(model, weights, { ignore: goldenAdapterNames(fixture) });
       expect(ignored.size).toBe(59);
       for (const tensor of weights.values()) tensor.dispose();
       inputs = (await loadSafetensors(fixturePath('golden', fixture, 'inputs.safetensors'))).tensors;

@@ -4,9 +4,9 @@ import { Parameter, SeededRandom, loadSafetensors, useBackend, valueAndGradients
 import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { createClip, type ClipModel } from './clip-model';
 import type { ClipConfig } from './config';
-import { loadClipStateDict, isHarmaAdapterName } from './load-clip';
+import { loadClipStateDict } from './load-clip';
 import { PatchEmbedding } from './vision-transformer';
-import { goldenClipConfig, goldenFile } from '../../test/golden-config';
+import { goldenAdapterNames, goldenClipConfig, goldenFile } from '../../test/golden-config';
 
 const small: ClipConfig = {
   embedDim: 24,
@@ -19,7 +19,7 @@ const small: ClipConfig = {
 async function goldenModel(): Promise<ClipModel> {
   const weights = (await loadSafetensors(goldenFile('tiny-gelu', 'weights.safetensors'))).tensors;
   const model = createClip(goldenClipConfig('tiny-gelu'));
-  loadClipStateDict(model, weights, { ignore: isHarmaAdapterName });
+  loadClipStateDict(model, weights, { ignore: goldenAdapterNames('tiny-gelu') });
   for (const tensor of weights.values()) tensor.dispose();
   return model;
 }

@@ -12,7 +12,7 @@ export { ClipTransformer } from './transformer';
 export { ResidualAttentionBlock, ClipMlp } from './residual-block';
 export type { BlockInit, ResidualBlockOptions } from './residual-block';
 export { ClipBlockSite, ClipTowerSite } from './tower-sites';
-export { loadClip, loadClipStateDict, isHarmaAdapterName } from './load-clip';
+export { loadClip, loadClipStateDict } from './load-clip';
 export type { LoadClipOptions, LoadedClip, ClipStateDictResult, NameFilter } from './load-clip';
 export { registerClipBackbones, clipBackboneFactory } from './register';
 export type { ClipBackboneOptions } from './register';

@@ -5,16 +5,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Registry, StateDictError, loadSafetensors, useBackend, writeSafetensors, type BackboneFactory } from '@harma/core';
 import type { ClipModel } from './clip-model';
-import { isHarmaAdapterName, loadClip } from './load-clip';
+import { loadClip } from './load-clip';
 import { toOpenClipConfig } from './open-clip-config';
 import { registerClipBackbones, type ClipBackboneOptions } from './register';
-import { goldenClipConfig, goldenFile } from '../../test/golden-config';
+import { goldenAdapterNames, goldenClipConfig, goldenFile } from '../../test/golden-config';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { trainBpeVocabulary } from '../tokenizer/train-bpe';
 import { buildBpeVocabulary } from '../tokenizer/vocabulary';
 import { writeOpenClipVocabulary } from '../tokenizer/vocabulary-files';
 
 const config = goldenClipConfig('tiny-gelu');
+// What the checkpoint holds beyond CLIP (adapters, gates, temp), as the reference lists it.
+const adapterNames = goldenAdapterNames('tiny-gelu');
 let dir: string;
 let images: tf.Tensor;
 let expectedImage: tf.Tensor;
@@ -57,7 +59,7 @@ describe('loadClip', () => {
     expect(error).toBeInstanceOf(StateDictError);
     expect((error as StateDictError).message).toMatch(/state dict from .*harma_checkpoint\.pth does not match the model — unexpected 59: /);
     expect((error as StateDictError).report.unexpected).toContain('temp');
-    const { model, report, ignored } = await loadClip(config, file, { ignore: isHarmaAdapterName });
+    const { model, report, ignored } = await loadClip(config, file, { ignore: adapterNames });
     expect(report.loaded).toHaveLength(62);
     expect([...ignored.keys()]).toHaveLength(59);
     expect(ignored.has('temp') && ignored.has('transformer.resblocks.1.mmadapter.BiShareAdapterxx.l1.weight')).toBe(true);
@@ -75,10 +77,10 @@ describe('loadClip', () => {
 
   it('reports a missing tensor by file and name (strict), and loads the rest when not strict', async () => {
     const file = await withoutTensor('ln_final.bias');
-    await expect(loadClip(config, file, { ignore: isHarmaAdapterName })).rejects.toThrow(
+    await expect(loadClip(config, file, { ignore: adapterNames })).rejects.toThrow(
       new RegExp(`state dict from ${file} does not match the model — missing 1: ln_final\\.bias$`),
     );
-    const { model, report } = await loadClip(config, file, { ignore: isHarmaAdapterName, strict: false });
+    const { model, report } = await loadClip(config, file, { ignore: adapterNames, strict: false });
     expect(report.missing).toEqual(['ln_final.bias']);
     expectGoldenImage(model);
     model.dispose();
@@ -86,7 +88,7 @@ describe('loadClip', () => {
 
   it('reports mis-shaped tensors when the config does not match the weights', async () => {
     const wrong = { ...config, text: { ...config.text, contextLength: 8 } };
-    await expect(loadClip(wrong, goldenFile('tiny-gelu', 'weights.pt'), { ignore: isHarmaAdapterName })).rejects.toThrow(
+    await expect(loadClip(wrong, goldenFile('tiny-gelu', 'weights.pt'), { ignore: adapterNames })).rejects.toThrow(
       /weights\.pt does not match the model — mis-shaped 1: positional_embedding expected \[8,48\] got \[16,48\]/,
     );
   });
@@ -102,7 +104,7 @@ describe('loadClip', () => {
   it('takes a config by open_clip JSON path', async () => {
     const file = path.join(dir, 'tiny.json');
     await fs.writeFile(file, JSON.stringify(toOpenClipConfig(config)));
-    const { model, ignored } = await loadClip(file, goldenFile('tiny-gelu', 'weights.safetensors'), { ignore: isHarmaAdapterName });
+    const { model, ignored } = await loadClip(file, goldenFile('tiny-gelu', 'weights.safetensors'), { ignore: adapterNames });
     expectGoldenImage(model);
     model.dispose();
     for (const tensor of ignored.values()) tensor.dispose();
@@ -116,7 +118,7 @@ describe('registerClipBackbones', () => {
     expect(registry.names()).toEqual(['clip']);
     expect(() => registerClipBackbones(registry)).toThrow(/backbone 'clip' is already registered/);
     const factory = registry.get('clip') as unknown as BackboneFactory<ClipBackboneOptions>;
-    const loaded = (await factory({ config, weights: goldenFile('tiny-gelu', 'harma_checkpoint.pth'), ignore: isHarmaAdapterName })) as ClipModel;
+    const loaded = (await factory({ config, weights: goldenFile('tiny-gelu', 'harma_checkpoint.pth'), ignore: adapterNames })) as ClipModel;
     expectGoldenImage(loaded);
     loaded.dispose();
     const random = await factory({ config: 'ViT-B-32', seed: undefined });
@@ -130,7 +132,7 @@ describe('the clip backbone through the contract', () => {
     const registry = new Registry<BackboneFactory<never>>('backbone');
     registerClipBackbones(registry);
     const factory = registry.get('clip') as unknown as BackboneFactory<ClipBackboneOptions>;
-    const original = await factory({ config, weights: goldenFile('tiny-gelu', 'weights.safetensors'), ignore: isHarmaAdapterName });
+    const original = await factory({ config, weights: goldenFile('tiny-gelu', 'weights.safetensors'), ignore: adapterNames });
     const description = original.describe();
     expect(description.kind).toBe('clip');
     expect(description.specificationVersion).toBe('v2');
@@ -138,7 +140,7 @@ describe('the clip backbone through the contract', () => {
     const rebuilt = await factory({
       config: JSON.parse(JSON.stringify(description.config)) as ClipBackboneOptions['config'],
       weights: goldenFile('tiny-gelu', 'weights.safetensors'),
-      ignore: isHarmaAdapterName,
+      ignore: adapterNames,
     });
     expect(rebuilt.module.namedParameters().map(([name, p]) => [name, p.shape])).toEqual(original.module.namedParameters().map(([name, p]) => [name, p.shape]));
     expectGoldenImage(rebuilt as ClipModel);

@@ -13,8 +13,8 @@ export interface LoadClipOptions {
   strict?: boolean;
   /**
    * Names in the weights that are not the backbone's and may be left over instead of being
-   * "unexpected" (e.g. `isHarmaAdapterName` for a HarMA checkpoint). A name the model has is
-   * always loaded. Default: none.
+   * "unexpected" (for a HarMA checkpoint, e.g. @harma/adapters' rule `isAdapterParameterName`). A
+   * name the model has is always loaded. Default: none.
    */
   ignore?: NameFilter;
   /** The tokenizer the model gets (see `CreateClipOptions.tokenizer`). Default: none. */
@@ -37,14 +37,6 @@ function matches(filter: NameFilter | undefined, name: string): boolean {
   if (filter instanceof RegExp) return filter.test(name);
   if (typeof filter === 'function') return filter(name);
   return filter.includes(name);
-}
-
-/**
- * Names a HarMA checkpoint adds to a CLIP: MMadapter modules, gates (`gate1`) and the learnable
- * temperature `temp`.
- */
-export function isHarmaAdapterName(name: string): boolean {
-  return name === 'temp' || /(^|\.)mmadapter\./.test(name) || /(^|\.)gate1$/.test(name);
 }
 
 /**

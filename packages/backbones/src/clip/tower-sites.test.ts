@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Parameter, loadSafetensors, useBackend } from '@harma/core';
 import { createClip, type ClipModel } from './clip-model';
-import { isHarmaAdapterName, loadClipStateDict } from './load-clip';
-import { goldenClipConfig, goldenFile } from '../../test/golden-config';
+import { loadClipStateDict } from './load-clip';
+import { goldenAdapterNames, goldenClipConfig, goldenFile } from '../../test/golden-config';
 
 let model: ClipModel;
 let pixels: tf.Tensor;
@@ -13,7 +13,7 @@ beforeAll(async () => {
   await useBackend('cpu');
   const weights = (await loadSafetensors(goldenFile('tiny-gelu', 'weights.safetensors'))).tensors;
   model = createClip(goldenClipConfig('tiny-gelu'));
-  loadClipStateDict(model, weights, { ignore: isHarmaAdapterName });
+  loadClipStateDict(model, weights, { ignore: goldenAdapterNames('tiny-gelu') });
   for (const tensor of weights.values()) tensor.dispose();
   const inputs = (await loadSafetensors(goldenFile('tiny-gelu', 'inputs.safetensors'))).tensors;
   pixels = inputs.get('images') as tf.Tensor;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createBackbone, importPlugin, initBackend, loadTokenizer, type ImagePreprocessSpec, type TextTokenizer, type TokenizerDescription } from '@harma/core';
-import { isHarmaTrainableName, loadAdapters } from '@harma/adapters';
+import { isAdapterParameterName, loadAdapters } from '@harma/adapters';
 import { ensureBuiltInBackbones } from '@harma/backbones';
 import type { Encoder } from '../encoder/encoder';
 import { createOrtEncoder, type OrtPrecision } from '../encoder/ort-encoder';
@@ -100,7 +100,7 @@ async function openTfjs(dir: string, config: ExportConfig, options: LoadExported
   if (weights.length === 0) throw new Error(`model ${dir}: the tfjs engine needs the backbone weights (weights option, --weights FILE) and, for an adapted model, its adapters (--adapters FILE)`);
   await initBackend();
   // HarMA names a training checkpoint holds besides the backbone's are the adapters' to load, not the backbone's.
-  const backbone = await createBackbone(config.backbone.kind, { config: config.backbone.config, weights: [...weights], ignore: isHarmaTrainableName });
+  const backbone = await createBackbone(config.backbone.kind, { config: config.backbone.config, weights: [...weights], ignore: isAdapterParameterName });
   try {
     if (options.adapters !== undefined) await loadAdapters(options.adapters, backbone);
   } catch (error) {
