@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSafetensorsHeader } from '@harma/core';
-import { fixturePath } from '@harma/core/testing';
+import { fixturePath } from '@harma/test-support';
 import { isAdapterParameterName } from './adapter-parameter-name';
 
 describe('isAdapterParameterName', () => {
