@@ -4,6 +4,7 @@ import { PORTABLE_BACKENDS, expectAllClose } from '@harma/core/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { batchGradients, type TrainingBatch } from './batch-gradients';
 import { HARMA_LOSS_DEFAULTS, harmaObjective, type HarmaLossSettings } from './harma-objective';
+import { expectFlatTensorCount } from '../test/flat-tensor-count';
 import { TinyDualEncoder, tinyBatch } from '../test/tiny-dual-encoder';
 
 /** The whole batch's objective differentiated in one pass, as a reference. */
@@ -85,13 +86,7 @@ describe.each(PORTABLE_BACKENDS)('batchGradients on %s', (backend) => {
     const rng = new SeededRandom(11);
     const encoder = new TinyDualEncoder(rng);
     const batch = tinyBatch(5, rng);
-    const run = (microBatchSize?: number): void => tf.dispose([...batchGradients(encoder, encoder.temperature, encoder.trainable, batch, { microBatchSize }).gradients.values()]);
-    run();
-    run(2);
-    const before = tf.memory().numTensors;
-    run();
-    run(2);
-    expect(tf.memory().numTensors).toBe(before);
+    expectFlatTensorCount((microBatchSize) => tf.dispose([...batchGradients(encoder, encoder.temperature, encoder.trainable, batch, { microBatchSize }).gradients.values()]));
     encoder.dispose();
   });
 });

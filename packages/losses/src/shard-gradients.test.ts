@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { harmaObjective } from './harma-objective';
 import { objectiveHead } from './objective-head';
 import { shardGradients, type EmbeddingExchange, type Shard } from './shard-gradients';
+import { expectFlatTensorCount } from '../test/flat-tensor-count';
 import { TinyDualEncoder, tinyBatch } from '../test/tiny-dual-encoder';
 import type { TrainingBatch } from './batch-gradients';
 
@@ -94,13 +95,7 @@ describe.each(PORTABLE_BACKENDS)('shardGradients on %s', (backend) => {
     const shard = shardOf(batch, 0, 5);
     const towers = encoder.trainable.filter(([name]) => name !== 'temp');
     const exchange: EmbeddingExchange = (image, text) => ({ dImage: tf.onesLike(image), dText: tf.onesLike(text) });
-    const run = (microBatchSize?: number): void => tf.dispose([...shardGradients(encoder, towers, shard, exchange, { microBatchSize }).values()]);
-    run();
-    run(2);
-    const before = tf.memory().numTensors;
-    run();
-    run(2);
-    expect(tf.memory().numTensors).toBe(before);
+    expectFlatTensorCount((microBatchSize) => tf.dispose([...shardGradients(encoder, towers, shard, exchange, { microBatchSize }).values()]));
     tf.dispose([shard.pixels, shard.tokens]);
     encoder.dispose();
   });
