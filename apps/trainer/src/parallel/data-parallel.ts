@@ -72,8 +72,10 @@ export function shardRanges(size: number, threads: number): Array<{ start: numbe
  * inside its gradient function and publishes the embeddings; this thread computes the whole
  * batch's objective, its gradient w.r.t. every embedding and `temp`, and publishes those; every
  * thread back-propagates Σ e ⊙ stop(dL/de) through its share; this thread sums the gradients.
- * No second forward pass, and the result is the single-thread one up to float summation order.
- * The threads meet through `Atomics.wait` on shared memory, so `batchGradients` is synchronous.
+ * Every thread runs `@harma/losses`' `shardGradients`, and the objective is its `objectiveHead`:
+ * the algorithm of the single-thread `batchGradients`, whose result this is up to float summation
+ * order. No second forward pass. The threads meet through `Atomics.wait` on shared memory, so
+ * `batchGradients` is synchronous.
  */
 export class DataParallelGradients {
   readonly threads: number;
