@@ -22,7 +22,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { SeededRandom } from '@harma/core';
 import pino from 'pino';
-import { flatTopK } from '../src/captions/flat-top-k';
+import { hostTopK } from '@harma/metrics';
 import { createServer, type HarmaServer } from '../src/server';
 import type { NewImage } from '../src/store/metadata-store';
 import { exportTinyModel } from '../test/helpers/tiny-model';
@@ -197,11 +197,11 @@ async function main(): Promise<void> {
       matrix.set(vector, ids.length * DIM);
       ids.push(id);
     }
-    const flatTimes = timeEach(FLAT_QUERIES, (i) => flatTopK(matrix, DIM, searchQueries[i] as Float32Array, K));
+    const flatTimes = timeEach(FLAT_QUERIES, (i) => hostTopK(matrix, DIM, searchQueries[i] as Float32Array, K));
     let found = 0;
     for (let q = 0; q < RECALL_QUERIES; q++) {
       const query = searchQueries[q] as Float32Array;
-      const exact = new Set(flatTopK(matrix, DIM, query, K).map((hit) => ids[hit.index]));
+      const exact = new Set(hostTopK(matrix, DIM, query, K).map((hit) => ids[hit.index]));
       found += gallery.search(query, K).filter((hit) => exact.has(hit.id)).length;
     }
     const hnswMean = hnswTimes.reduce((a, b) => a + b, 0) / hnswTimes.length;

@@ -2,7 +2,7 @@
 // own: `vite-node bench/measure-step.ts -- <json options>`; prints `RESULT {json}` last.
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, initBackend, savedForBackward, type ProductEngineName } from '@harma/core';
-import { batchGradients, type TrainingBatch } from '../src/train/batch-gradients';
+import { HARMA_LOSS_DEFAULTS, batchGradients, type BatchGradientsOptions, type TrainingBatch } from '@harma/losses';
 import { DataParallelGradients } from '../src/parallel/data-parallel';
 import { buildRandomClipHarma, type RandomClipHarmaRecipe, type ShardModel } from '../src/parallel/model-recipe';
 import { trainingWorkerScript } from '../src/parallel/worker-script';
@@ -52,7 +52,7 @@ export const RECIPE: RandomClipHarmaRecipe = {
   upProjectionStd: 0.02,
 };
 
-const OBJECTIVE = { weights: { contrastive: 1, triplet: 1, uniformity: 0 }, margin: 0.2, gamma: 2 };
+const STEP: BatchGradientsOptions = { loss: HARMA_LOSS_DEFAULTS };
 
 /** Random pixels and 77-token captions of 20 BPE ids each (the rest zero padding, as CLIP pads). */
 export function randomBatch(size: number, seed: number): TrainingBatch {
@@ -91,7 +91,7 @@ async function measure(options: MeasureOptions): Promise<MeasureResult> {
   const batch = randomBatch(options.batch, 2);
   let loss = Number.NaN;
   const step = (): void => {
-    const { terms, gradients } = pool ? pool.batchGradients(batch, { objective: OBJECTIVE }) : batchGradients(model.backbone, model.temperature, model.trainable, batch, { objective: OBJECTIVE });
+    const { terms, gradients } = pool ? pool.batchGradients(batch, STEP) : batchGradients(model.backbone, model.temperature, model.trainable, batch, STEP);
     loss = terms.total;
     tf.dispose([...gradients.values()]);
   };

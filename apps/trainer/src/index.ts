@@ -7,9 +7,8 @@ export { buildTrainingModel, registerConfigBackbone } from './model/build-model'
 export type { TrainingModel, BuildModelOptions } from './model/build-model';
 export { countFor } from './model/count-parameters';
 export type { ParameterCounts, ParameterGroup } from './model/count-parameters';
-export { batchGradients } from './train/batch-gradients';
-export type { TrainingBatch, BatchGradients, BatchGradientsOptions, LossTerms, ObjectiveSettings } from './train/batch-gradients';
-export { runTraining, NonFiniteLossError, RUN_FILES } from './train/run-training';
+export { runTraining, RUN_FILES } from './train/run-training';
+export { NonFiniteLossError } from './train/optimiser-step';
 export type { TrainRunOptions, TrainRunResult } from './train/run-training';
 export { MetricsLog } from './train/metrics-log';
 export type { MetricsRecord, StepRecord, EvaluationRecord } from './train/metrics-log';

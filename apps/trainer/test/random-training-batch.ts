@@ -1,5 +1,5 @@
 import type { SeededRandom } from '@harma/core';
-import type { TrainingBatch } from '../src/train/batch-gradients';
+import type { TrainingBatch } from '@harma/losses';
 
 /**
  * A batch for the tiny test models (16×16 images, 8-token rows of a 50-word vocabulary with

@@ -4,26 +4,32 @@ import { checkEmbeddingPair, type ImageIds } from './embedding-pair';
 import { uniformityLoss } from './uniformity-loss';
 import { weightedTripletLoss } from './weighted-triplet-loss';
 
-/** Per-term weights of the HarMA objective. */
-export interface HarmaObjectiveWeights {
+/**
+ * The settings of the HarMA objective, one shape from a training config to the loss: the weight of
+ * each term and the triplet's margin and focusing exponent. Every field is optional; a missing one
+ * takes its value from `HARMA_LOSS_DEFAULTS` (the paper's loss).
+ */
+export interface HarmaLossSettings {
   /** Weight of the contrastive loss. Default: 1. */
   contrastive?: number;
   /** Weight of the weighted triplet loss. Default: 1. */
   triplet?: number;
   /** Weight of the uniformity term; computed only when above 0. Default: 0 (not part of HarMA). */
   uniformity?: number;
-}
-
-export interface HarmaObjectiveOptions {
-  /** Contrastive temperature; a tensor (the `temp` Parameter's value) receives a gradient. */
-  temperature: tf.Tensor | number;
-  /** Image id of each row, for the contrastive targets (and `maskSameImage`). Default: one image per row. */
-  imageIds?: ImageIds;
-  weights?: HarmaObjectiveWeights;
   /** Triplet margin. Default: 0.2. */
   margin?: number;
   /** Triplet focusing exponent. Default: 2. */
   gamma?: number;
+}
+
+/** The paper's loss: contrastive + weighted triplet (margin 0.2, gamma 2), no uniformity term. */
+export const HARMA_LOSS_DEFAULTS: Readonly<Required<HarmaLossSettings>> = Object.freeze({ contrastive: 1, triplet: 1, uniformity: 0, margin: 0.2, gamma: 2 });
+
+export interface HarmaObjectiveOptions extends HarmaLossSettings {
+  /** Contrastive temperature; a tensor (the `temp` Parameter's value) receives a gradient. */
+  temperature: tf.Tensor | number;
+  /** Image id of each row, for the contrastive targets (and `maskSameImage`). Default: one image per row. */
+  imageIds?: ImageIds;
   /** Triplet: treat same-image pairs as positives. Default: false (the paper ignores ids there). */
   maskSameImage?: boolean;
 }
@@ -41,24 +47,24 @@ export interface HarmaObjective {
 /**
  * The HarMA training objective: contrastive (image-id aware, learnable temperature) + adaptive
  * weighted triplet, each with a weight, optionally plus a uniformity term. With the default
- * weights `total` is the paper's `loss_contrastive + loss_triplet_weighted`.
+ * settings `total` is the paper's `loss_contrastive + loss_triplet_weighted`.
  *
  * @param image L2-normalised image embeddings [B, D]
  * @param text L2-normalised text embeddings [B, D], row i paired with image row i
  */
 export function harmaObjective(image: tf.Tensor, text: tf.Tensor, options: HarmaObjectiveOptions): HarmaObjective {
   checkEmbeddingPair('harmaObjective', image, text);
-  const contrastiveWeight = options.weights?.contrastive ?? 1;
-  const tripletWeight = options.weights?.triplet ?? 1;
-  const uniformityWeight = options.weights?.uniformity ?? 0;
+  const contrastiveWeight = options.contrastive ?? HARMA_LOSS_DEFAULTS.contrastive;
+  const tripletWeight = options.triplet ?? HARMA_LOSS_DEFAULTS.triplet;
+  const uniformityWeight = options.uniformity ?? HARMA_LOSS_DEFAULTS.uniformity;
   for (const [name, value] of [['contrastive', contrastiveWeight], ['triplet', tripletWeight], ['uniformity', uniformityWeight]] as const) {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`harmaObjective: weights.${name} must be a finite number ≥ 0, got ${value}`);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`harmaObjective: the ${name} weight must be a finite number ≥ 0, got ${value}`);
   }
   return tf.tidy(() => {
     const contrastive = contrastiveLoss(image, text, { temperature: options.temperature, imageIds: options.imageIds });
     const triplet = weightedTripletLoss(image, text, {
-      margin: options.margin,
-      gamma: options.gamma,
+      margin: options.margin ?? HARMA_LOSS_DEFAULTS.margin,
+      gamma: options.gamma ?? HARMA_LOSS_DEFAULTS.gamma,
       maskSameImage: options.maskSameImage,
       imageIds: options.imageIds,
     });

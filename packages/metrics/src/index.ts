@@ -16,4 +16,6 @@ export type { MetricsRow, MetricsTableOptions } from './report-format';
 export { embeddingDiagnostics, formatDiagnostics, uniformity, alignment, modalityGap, meanPairwiseCosine } from './embedding-diagnostics';
 export type { EmbeddingDiagnostics, DiagnosticsOptions } from './embedding-diagnostics';
 export { streamingTopK } from './streaming-top-k';
+export { hostTopK, rowDot } from './host-top-k';
+export type { HostHit } from './host-top-k';
 export type { TopK, TopKOptions } from './streaming-top-k';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ServerEncoder } from '../encoder/server-encoder';
 import type { MetadataStore } from '../store/metadata-store';
 import type { CaptionEntry } from './caption-file';
-import { flatTopK } from './flat-top-k';
+import { hostTopK } from '@harma/metrics';
 
 /** A caption search hit. */
 export interface CaptionHit {
@@ -64,7 +64,7 @@ export class CaptionGallery {
 
   /** The k captions nearest to `query` [dim], best first. */
   search(query: Float32Array, k: number): CaptionHit[] {
-    return flatTopK(this.matrix, this.dim, query, k).map((hit) => {
+    return hostTopK(this.matrix, this.dim, query, k).map((hit) => {
       const entry = this.entries[hit.index] as CaptionEntry;
       return { index: hit.index, text: entry.text, images: entry.images, score: hit.score };
     });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ADAPTER_METHOD_NAMES, adapterMethod, attachingMethodNames, type ADAPTER_METHODS, type AdapterKind } from '@harma/adapters';
+import { HARMA_LOSS_DEFAULTS, type HarmaLossSettings } from '@harma/losses';
 
 const positiveInt = z.number().int().positive();
 const probability = z.number().min(0).max(1);
@@ -75,15 +76,16 @@ export const dataSchema = z
   })
   .strict();
 
+/** `training.loss`: parses to `@harma/losses`' `HarmaLossSettings`, which the objective takes as is. */
 export const lossSchema = z
   .object({
-    contrastive: z.number().min(0).default(1),
-    triplet: z.number().min(0).default(1),
-    uniformity: z.number().min(0).default(0),
-    margin: z.number().default(0.2),
-    gamma: z.number().default(2),
+    contrastive: z.number().min(0).default(HARMA_LOSS_DEFAULTS.contrastive),
+    triplet: z.number().min(0).default(HARMA_LOSS_DEFAULTS.triplet),
+    uniformity: z.number().min(0).default(HARMA_LOSS_DEFAULTS.uniformity),
+    margin: z.number().default(HARMA_LOSS_DEFAULTS.margin),
+    gamma: z.number().default(HARMA_LOSS_DEFAULTS.gamma),
   })
-  .strict();
+  .strict() satisfies z.ZodType<Required<HarmaLossSettings>, z.ZodTypeDef, unknown>;
 
 export const trainingSchema = z
   .object({

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom, useBackend } from '@harma/core';
 import { expectAllClose } from '@harma/core/testing';
-import { batchGradients, type BatchGradients, type TrainingBatch } from '../train/batch-gradients';
+import { batchGradients, type BatchGradients, type TrainingBatch } from '@harma/losses';
 import { DataParallelGradients, shardRanges } from './data-parallel';
 import { buildRandomClipHarma, type RandomClipHarmaRecipe, type ShardModel } from './model-recipe';
 import { trainingWorkerScript } from './worker-script';
@@ -22,7 +22,7 @@ const recipe: RandomClipHarmaRecipe = {
   seed: 3,
   upProjectionStd: 0.05,
 };
-const objective = { weights: { contrastive: 1, triplet: 1, uniformity: 0 }, margin: 0.2, gamma: 2 };
+const loss = { contrastive: 1, triplet: 1, uniformity: 0, margin: 0.2, gamma: 2 };
 
 function makeBatch(size: number, seed: number): TrainingBatch {
   // Pairs 0/1 share an image id.
@@ -64,8 +64,8 @@ describe('DataParallelGradients (wasm, real worker threads)', () => {
 
   it('gives the single-thread loss and gradients within 1e-5, every parameter including temp', () => {
     const batch = makeBatch(7, 1);
-    const single = batchGradients(model.backbone, model.temperature, model.trainable, batch, { objective });
-    const parallel = pool.batchGradients(batch, { objective });
+    const single = batchGradients(model.backbone, model.temperature, model.trainable, batch, { loss });
+    const parallel = pool.batchGradients(batch, { loss });
     expect(parallel.gradients.has('temp')).toBe(true);
     expectSameStep(parallel, single, '3 threads');
     const norm = Math.sqrt([...single.gradients.values()].reduce((s, g) => s + (tf.sum(tf.square(g)).dataSync()[0] as number), 0));
@@ -77,25 +77,25 @@ describe('DataParallelGradients (wasm, real worker threads)', () => {
     const batch = makeBatch(9, 2);
     // Change every trainable value on the main thread: the workers must use the new ones.
     for (const [, parameter] of model.trainable) tf.tidy(() => parameter.assign(tf.mul(parameter.value, 1.5)));
-    const single = batchGradients(model.backbone, model.temperature, model.trainable, batch, { objective });
-    expectSameStep(pool.batchGradients(batch, { objective }), single, 'after an update');
-    expectSameStep(pool.batchGradients(batch, { objective, microBatchSize: 2 }), single, 'micro-batches of 2');
+    const single = batchGradients(model.backbone, model.temperature, model.trainable, batch, { loss });
+    expectSameStep(pool.batchGradients(batch, { loss }), single, 'after an update');
+    expectSameStep(pool.batchGradients(batch, { loss, microBatchSize: 2 }), single, 'micro-batches of 2');
     // A batch smaller than the threads leaves a worker idle.
     const small = makeBatch(2, 3);
-    expectSameStep(pool.batchGradients(small, { objective }), batchGradients(model.backbone, model.temperature, model.trainable, small, { objective }), 'batch of 2');
+    expectSameStep(pool.batchGradients(small, { loss }), batchGradients(model.backbone, model.temperature, model.trainable, small, { loss }), 'batch of 2');
   });
 
   it('reports a worker’s failure with its message, and the next step works', () => {
     const batch = makeBatch(6, 4);
     batch.tokens[5 * 8 + 1] = 999; // outside the vocabulary, in the last worker's shard
-    expect(() => pool.batchGradients(batch, { objective })).toThrow(/training worker 2 failed at step \d+: .*id 999, outside the vocabulary/s);
+    expect(() => pool.batchGradients(batch, { loss })).toThrow(/training worker 2 failed at step \d+: .*id 999, outside the vocabulary/s);
     const good = makeBatch(6, 5);
-    expectSameStep(pool.batchGradients(good, { objective }), batchGradients(model.backbone, model.temperature, model.trainable, good, { objective }), 'after a failure');
+    expectSameStep(pool.batchGradients(good, { loss }), batchGradients(model.backbone, model.temperature, model.trainable, good, { loss }), 'after a failure');
   });
 
   it('keeps the tensor count flat across steps', () => {
     const batch = makeBatch(5, 6);
-    const run = (): void => tf.dispose([...pool.batchGradients(batch, { objective }).gradients.values()]);
+    const run = (): void => tf.dispose([...pool.batchGradients(batch, { loss }).gradients.values()]);
     run();
     const before = tf.memory().numTensors;
     run();

@@ -1,11 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { activeBackend, activeProductEngine, tapeGradients, type Parameter, type ProductEngineOptions } from '@harma/core';
-import { objectiveOf, readTerms, type BatchGradients, type BatchGradientsOptions, type LossTerms, type TrainingBatch } from '../train/batch-gradients';
+import { activeBackend, activeProductEngine, type Parameter, type ProductEngineOptions } from '@harma/core';
+import {
+  objectiveHead,
+  shardGradients,
+  type BatchGradients,
+  type BatchGradientsOptions,
+  type EmbeddingExchange,
+  type LossTerms,
+  type TrainingBatch,
+} from '@harma/losses';
 import type { FromWorker, ToWorker } from './messages';
 import type { ModelRecipe, ShardModel } from './model-recipe';
 import { ParameterLayout } from './parameter-layout';
-import { shardGradients, type EmbeddingExchange } from './shard-gradients';
 import {
   ABORT,
   GO,
@@ -65,8 +72,10 @@ export function shardRanges(size: number, threads: number): Array<{ start: numbe
  * inside its gradient function and publishes the embeddings; this thread computes the whole
  * batch's objective, its gradient w.r.t. every embedding and `temp`, and publishes those; every
  * thread back-propagates Σ e ⊙ stop(dL/de) through its share; this thread sums the gradients.
- * No second forward pass, and the result is the single-thread one up to float summation order.
- * The threads meet through `Atomics.wait` on shared memory, so `batchGradients` is synchronous.
+ * Every thread runs `@harma/losses`' `shardGradients`, and the objective is its `objectiveHead`:
+ * the algorithm of the single-thread `batchGradients`, whose result this is up to float summation
+ * order. No second forward pass. The threads meet through `Atomics.wait` on shared memory, so
+ * `batchGradients` is synchronous.
  */
 export class DataParallelGradients {
   readonly threads: number;
@@ -123,10 +132,11 @@ export class DataParallelGradients {
   }
 
   /**
-   * Loss terms and gradients of one batch, as `batchGradients` computes them on one thread:
-   * every trainable parameter of the model gets its gradient (zeros where it has no influence).
+   * Loss terms and gradients of one batch, as `batchGradients` (`@harma/losses`) computes them on
+   * one thread: every trainable parameter of the model gets its gradient (zeros where it has no
+   * influence).
    */
-  batchGradients(batch: TrainingBatch, options: BatchGradientsOptions): BatchGradients {
+  batchGradients(batch: TrainingBatch, options: BatchGradientsOptions = {}): BatchGradients {
     if (this.#closed) throw new Error('DataParallelGradients: closed');
     const k = ++this.#step;
     const shards = shardRanges(batch.size, this.threads);
@@ -213,23 +223,17 @@ export class DataParallelGradients {
       const rows = batch.size * dim;
       const image = tf.tensor2d(state.image.slice(0, rows), [batch.size, dim]);
       const text = tf.tensor2d(state.text.slice(0, rows), [batch.size, dim]);
-      const temperature = this.#model.temperature;
-      const xs = temperature.trainable ? [image, text, temperature.value] : [image, text];
-      const { value, grads } = tapeGradients(() => {
-        const objective = objectiveOf(image, text, temperature.value, batch.imageIds, options.objective);
-        out.terms = readTerms(objective);
-        return objective.total;
-      }, xs);
-      const [dImage, dText, dTemperature] = grads.map((g, i) => g ?? tf.zerosLike(xs[i] as tf.Tensor));
-      state.imageGradient.set(dImage?.dataSync() as Float32Array, 0);
-      state.textGradient.set(dText?.dataSync() as Float32Array, 0);
-      if (dTemperature) out.temperatureGradient = tf.keep(dTemperature);
+      const head = objectiveHead(image, text, { temperature: this.#model.temperature, imageIds: batch.imageIds, loss: options.loss });
+      out.terms = head.terms;
+      state.imageGradient.set(head.imageGradient.dataSync() as Float32Array, 0);
+      state.textGradient.set(head.textGradient.dataSync() as Float32Array, 0);
+      if (head.temperatureGradient) out.temperatureGradient = tf.keep(head.temperatureGradient);
       signal(state.control, GO, k);
       const own = {
         dImage: tf.tensor2d(state.imageGradient.slice(0, ownRows * dim), [ownRows, dim]),
         dText: tf.tensor2d(state.textGradient.slice(0, ownRows * dim), [ownRows, dim]),
       };
-      tf.dispose([value, image, text, dImage as tf.Tensor, dText as tf.Tensor]);
+      tf.dispose([image, text, head.imageGradient, head.textGradient]);
       return own;
     };
   }

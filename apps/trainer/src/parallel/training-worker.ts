@@ -3,10 +3,10 @@
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@harma/core';
+import { shardGradients } from '@harma/losses';
 import type { FromWorker, ToWorker } from './messages';
 import { buildFromRecipe, type ShardModel } from './model-recipe';
 import { ParameterLayout } from './parameter-layout';
-import { shardGradients } from './shard-gradients';
 import { ABORT, GO, doneIndex, embeddedIndex, failedIndex, signal, viewShared, waitFor, writeError, type SharedState } from './shared-state';
 
 interface WorkerContext {

@@ -14,7 +14,7 @@ export const MODEL_COMPUTERS: ModelComputer[] = [plainBackboneComputer, harmaFor
 export function ownerOf(outputName: string): string {
   if (outputName.startsWith('plain.')) return 'backbone (@harma/backbones)';
   if (outputName.startsWith('grad.')) return 'gradients (@harma/adapters + @harma/losses)';
-  if (outputName.startsWith('after.') || outputName.startsWith('train.')) return 'optimiser steps (@harma/trainer)';
+  if (outputName.startsWith('after.') || outputName.startsWith('train.')) return 'optimiser steps (@harma/losses + @harma/core)';
   if (outputName.startsWith('loss_')) return 'losses (@harma/losses)';
   return 'HarMA forward (@harma/adapters)';
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { AdamW, LinearSchedule } from '@harma/core';
 import { freezeForHarma } from '@harma/adapters';
-import { batchGradients } from '@harma/trainer';
+import { batchGradients } from '@harma/losses';
 import { buildHarmaClip } from './harma-forward';
 import { fixtureInput, type ModelComputer } from './model-fixture';
 
@@ -20,8 +20,8 @@ const lossSchema = z.object({ margin: z.number(), gamma: z.number() });
 
 
 /**
- * The trainer's own step on the fixture batch, repeated `optimizer.steps` times: the HarMA
- * objective and its gradients (`batchGradients`, the code `harma train` runs), AdamW with the
+ * The training step on the fixture batch, repeated `optimizer.steps` times: the HarMA objective
+ * and its gradients (`@harma/losses`' `batchGradients`, the code `harma train` runs), AdamW with the
  * fixture's settings and the linear warm-up schedule. Returns `train.loss_total` (the loss before
  * each step) and `after.<name>` for every trainable parameter.
  */
@@ -55,7 +55,7 @@ export const optimizerStepsComputer: ModelComputer = {
       const losses: number[] = [];
       for (let k = 0; k < optimizer.steps; k++) {
         const { terms, gradients } = batchGradients(model, temperature, trainable, batch, {
-          objective: { weights: { contrastive: 1, triplet: 1, uniformity: 0 }, margin: loss.margin, gamma: loss.gamma },
+          loss: { contrastive: 1, triplet: 1, uniformity: 0, margin: loss.margin, gamma: loss.gamma },
         });
         losses.push(terms.total);
         adamw.step(gradients, { lr: optimizer.lr * schedule.factor(k) });

@@ -4,8 +4,8 @@ import { SeededRandom, useBackend } from '@harma/core';
 import { expectAllClose } from '@harma/core/testing';
 import { createClip, type ClipConfig } from '@harma/backbones';
 import { attachHarma } from '@harma/adapters';
-import { batchGradients, type TrainingBatch } from './batch-gradients';
-import { randomTrainingBatch } from '../../test/random-training-batch';
+import { batchGradients, type TrainingBatch } from '@harma/losses';
+import { randomTrainingBatch } from './random-training-batch';
 
 const config: ClipConfig = {
   embedDim: 16,
@@ -20,6 +20,7 @@ function makeBatch(size: number, rng: SeededRandom): TrainingBatch {
   return randomTrainingBatch(size, rng, [[1, 0], [5, 4]]);
 }
 
+// `@harma/losses`' gradient caching on the trainer's model (CLIP with HarMA attached and frozen).
 describe.each(['cpu', 'wasm'] as const)('batchGradients on %s', (backend) => {
   beforeAll(async () => {
     await useBackend(backend);
@@ -36,10 +37,10 @@ describe.each(['cpu', 'wasm'] as const)('batchGradients on %s', (backend) => {
     attachment.freeze();
     const trainable = clip.module.trainableParameters();
     const batch = makeBatch(7, rng);
-    const objective = { weights: { contrastive: 1, triplet: 1, uniformity: 0 }, margin: 0.2, gamma: 2 };
-    const whole = batchGradients(clip, attachment.temperature, trainable, batch, { objective });
+    const loss = { contrastive: 1, triplet: 1, uniformity: 0, margin: 0.2, gamma: 2 };
+    const whole = batchGradients(clip, attachment.temperature, trainable, batch, { loss });
     for (const micro of [3, 1]) {
-      const accumulated = batchGradients(clip, attachment.temperature, trainable, batch, { objective, microBatchSize: micro });
+      const accumulated = batchGradients(clip, attachment.temperature, trainable, batch, { loss, microBatchSize: micro });
       expect(accumulated.terms.total).toBeCloseTo(whole.terms.total, 5);
       expect(accumulated.terms.contrastive).toBeCloseTo(whole.terms.contrastive, 5);
       expect([...accumulated.gradients.keys()].sort()).toEqual([...whole.gradients.keys()].sort());
@@ -61,8 +62,8 @@ describe.each(['cpu', 'wasm'] as const)('batchGradients on %s', (backend) => {
     attachment.freeze();
     const trainable = clip.module.trainableParameters();
     const batch = makeBatch(4, rng);
-    const objective = { weights: { contrastive: 1, triplet: 1, uniformity: 0 }, margin: 0.2, gamma: 2 };
-    const run = (): void => tf.dispose([...batchGradients(clip, attachment.temperature, trainable, batch, { objective, microBatchSize: 2 }).gradients.values()]);
+    const loss = { contrastive: 1, triplet: 1, uniformity: 0, margin: 0.2, gamma: 2 };
+    const run = (): void => tf.dispose([...batchGradients(clip, attachment.temperature, trainable, batch, { loss, microBatchSize: 2 }).gradients.values()]);
     run();
     const before = tf.memory().numTensors;
     run();
