@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Parameter, SeededRandom, normalTensor } from '@harma/core';
+import { Parameter, normalTensor, type SeededRandom } from '@harma/core';
 import type { TrainingBatch } from '../src/batch-gradients';
 
 const IMAGE_SIZE = 4;

@@ -26,6 +26,9 @@ describe('the HARMA_* variables turbo.json passes to tasks', () => {
   it('counts every name a file mentions except identifiers it declares', () => {
     const text = `const ${fake('PATTERN')} = /x/;\nif (${fake('PATTERN')}.test(a)) process.env.${fake('ONE')} ?? env['${fake('TWO')}'];\n\${${fake('THREE')}:-x}`;
     expect([...mentionedVariables(text)].sort()).toEqual([fake('ONE'), fake('THREE'), fake('TWO')]);
+    // A constant another file declares and this one imports.
+    const importer = `import { ${fake('DEFAULTS')} } from 'x';\nuse(${fake('DEFAULTS')}.margin, process.env.${fake('ONE')});`;
+    expect([...mentionedVariables(importer, new Set([fake('DEFAULTS')]))]).toEqual([fake('ONE')]);
   });
 
   it('names each undeclared variable with a file that uses it, and declared names nothing uses', () => {
@@ -57,8 +60,9 @@ describe('the HARMA_* variables turbo.json passes to tasks', () => {
     // The scan really reads the repository: core's backend choice and the benches' knobs.
     expect(mentions.get('HARMA_BACKEND')?.some((use) => use.file === 'packages/core/src/runtime/init-backend.ts')).toBe(true);
     expect(mentions.get(fake('BENCH_IMAGES'))?.some((use) => use.use === 'bench')).toBe(true);
-    // tools/golden's regular expression constant of that name is no variable.
+    // tools/golden's regular expression and @harma/losses' exported defaults are no variables.
     expect(mentions.has(fake('OUTPUTS'))).toBe(false);
+    expect(mentions.has(fake('LOSS_DEFAULTS'))).toBe(false);
     expect(undeclaredVariables(mentions, turbo)).toEqual([]);
   });
 });

@@ -26,18 +26,26 @@ export function variableUse(file: string): VariableUse | undefined {
   return undefined;
 }
 
-/**
- * The `HARMA_*` names a file mentions as environment variables: every one, except names the file
- * itself declares as identifiers (`const HARMA_OUTPUTS = /.../`).
- */
-export function mentionedVariables(text: string): Set<string> {
-  const declared = new Set([...text.matchAll(/\b(?:const|let|var|function|class)\s+(HARMA_[A-Z0-9_]+)/g)].map((match) => match[1] as string));
-  return new Set([...text.matchAll(/\bHARMA_[A-Z0-9_]+\b/g)].map((match) => match[0]).filter((name) => !declared.has(name)));
+/** `HARMA_*` names a file declares as identifiers (`export const HARMA_LOSS_DEFAULTS = ...`). */
+export function declaredIdentifiers(text: string): Set<string> {
+  return new Set([...text.matchAll(/\b(?:const|let|var|function|class|enum|type|interface)\s+(HARMA_[A-Z0-9_]+)/g)].map((match) => match[1] as string));
 }
 
-/** Every mention under `root`, by variable: the files (relative, `/`-separated) and how each counts. */
+/**
+ * The `HARMA_*` names a text mentions as environment variables: every one except identifiers —
+ * by default those the text itself declares.
+ */
+export function mentionedVariables(text: string, identifiers: Set<string> = declaredIdentifiers(text)): Set<string> {
+  return new Set([...text.matchAll(/\bHARMA_[A-Z0-9_]+\b/g)].map((match) => match[0]).filter((name) => !identifiers.has(name)));
+}
+
+/**
+ * Every mention under `root`, by variable: the files (relative, `/`-separated) and how each counts.
+ * A name some code file declares as an identifier is no variable anywhere (it is imported and
+ * documented under that name too).
+ */
 export function variableMentions(root: string): Map<string, Array<{ file: string; use: VariableUse }>> {
-  const mentions = new Map<string, Array<{ file: string; use: VariableUse }>>();
+  const files: Array<{ file: string; use: VariableUse; text: string }> = [];
   const visit = (dir: string): void => {
     for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
       const file = dir ? `${dir}/${entry.name}` : entry.name;
@@ -46,15 +54,19 @@ export function variableMentions(root: string): Map<string, Array<{ file: string
         continue;
       }
       const use = variableUse(file);
-      if (!entry.isFile() || !use) continue;
-      for (const name of mentionedVariables(readFileSync(path.join(root, file), 'utf8'))) {
-        const list = mentions.get(name) ?? [];
-        list.push({ file, use });
-        mentions.set(name, list);
-      }
+      if (entry.isFile() && use) files.push({ file, use, text: readFileSync(path.join(root, file), 'utf8') });
     }
   };
   visit('');
+  const identifiers = new Set(files.filter(({ file }) => CODE.test(file)).flatMap(({ text }) => [...declaredIdentifiers(text)]));
+  const mentions = new Map<string, Array<{ file: string; use: VariableUse }>>();
+  for (const { file, use, text } of files) {
+    for (const name of mentionedVariables(text, identifiers)) {
+      const list = mentions.get(name) ?? [];
+      list.push({ file, use });
+      mentions.set(name, list);
+    }
+  }
   return mentions;
 }
 
