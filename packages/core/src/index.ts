@@ -97,7 +97,7 @@ export { AdamW, DEFAULT_NO_DECAY_KEYS } from './optim/adamw';
 export type { AdamWOptions, AdamWState } from './optim/adamw';
 export { LinearSchedule } from './optim/linear-schedule';
 export type { LinearScheduleOptions } from './optim/linear-schedule';
-export { clipGradientNorm } from './optim/clip-gradient-norm';
+export { clipGradientNorm, globalGradientNorm } from './optim/clip-gradient-norm';
 
 // ONNX files
 export { encodeOnnxModel, decodeOnnxModel, ONNX_DATA_TYPES, ONNX_ATTRIBUTE_TYPES } from './onnx/onnx-model';

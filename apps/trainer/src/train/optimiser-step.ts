@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { clipGradientNorm, type AdamW, type Parameter } from '@harma/core';
+import { clipGradientNorm, globalGradientNorm, type AdamW, type Parameter } from '@harma/core';
 import type { BatchGradients, BatchGradientsOptions, TrainingBatch } from '@harma/losses';
 import type { TrainConfig } from '../config/train-config';
 import type { MetricsLog, StepRecord } from './metrics-log';
@@ -67,12 +67,7 @@ export async function optimiserStep(context: OptimiserStepContext, batch: Traini
 
 /** The gradients to apply (clipped to `maxNorm` when set; the given ones are then disposed) and their global norm before clipping. */
 function clipped(gradients: Map<string, tf.Tensor>, maxNorm: number | undefined): { applied: Map<string, tf.Tensor>; gradNorm: number } {
-  if (maxNorm === undefined) {
-    const squares = tf.tidy(() => tf.addN([...gradients.values()].map((g) => tf.sum(tf.square(g)))));
-    const gradNorm = Math.sqrt(squares.dataSync()[0] as number);
-    squares.dispose();
-    return { applied: gradients, gradNorm };
-  }
+  if (maxNorm === undefined) return { applied: gradients, gradNorm: globalGradientNorm(gradients) };
   const result = clipGradientNorm(gradients, maxNorm);
   tf.dispose([...gradients.values()]);
   return { applied: result.gradients, gradNorm: result.norm };

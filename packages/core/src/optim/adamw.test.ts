@@ -6,7 +6,7 @@ import { SeededRandom } from '../random/seeded-random';
 import { expectAllClose } from '../testing/close';
 import { AdamW } from './adamw';
 import { LinearSchedule } from './linear-schedule';
-import { clipGradientNorm } from './clip-gradient-norm';
+import { clipGradientNorm, globalGradientNorm } from './clip-gradient-norm';
 
 /** Hugging Face legacy AdamW in double precision, one parameter, written from its definition. */
 function referenceAdamW(initial: number[], grads: number[][], lrs: number[], o: { b1: number; b2: number; eps: number; wd: number; decay: boolean }): number[] {
@@ -129,5 +129,15 @@ describe('clipGradientNorm', () => {
     expectAllClose(gradients.get('a')!, [3 / (5 + 1e-6), 0], { atol: 1e-7 });
     const untouched = clipGradientNorm(new Map([['a', tf.tensor([0.3])]]), 1).gradients.get('a')!;
     expect(untouched.dataSync()[0]).toBeCloseTo(0.3, 7);
+  });
+
+  it('leaves only the clipped gradients behind', () => {
+    const given = new Map([['a', tf.tensor([3, 0])], ['b', tf.tensor([4])]]);
+    const before = tf.memory().numTensors;
+    const { gradients } = clipGradientNorm(given, 1);
+    expect(tf.memory().numTensors).toBe(before + gradients.size);
+    expect(globalGradientNorm(given)).toBeCloseTo(5, 6);
+    expect(tf.memory().numTensors).toBe(before + gradients.size);
+    tf.dispose([...gradients.values(), ...given.values()]);
   });
 });
