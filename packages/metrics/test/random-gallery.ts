@@ -1,3 +1,4 @@
+import { rowDot } from '../src/host-top-k';
 /**
  * Small galleries for tests: embeddings as plain arrays (row-major) plus their exact double
  * score matrix, so the tensor code is checked against an independent computation.
@@ -31,11 +32,7 @@ export function doubleScores(gallery: TestGallery): Float64Array {
   const { image, text, images, captions, dim } = gallery;
   const scores = new Float64Array(images * captions);
   for (let i = 0; i < images; i++) {
-    for (let j = 0; j < captions; j++) {
-      let dot = 0;
-      for (let d = 0; d < dim; d++) dot += (image[i * dim + d] as number) * (text[j * dim + d] as number);
-      scores[i * captions + j] = dot;
-    }
+    for (let j = 0; j < captions; j++) scores[i * captions + j] = rowDot(image, i, text, j, dim);
   }
   return scores;
 }
