@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { loadSafetensors } from '@harma/core';
-import { fixturePath } from '@harma/test-support';
-import { attachHarma, type HarmaOptions } from '@harma/adapters';
-import { ClipTokenizer, createClip, trainBpeVocabulary, loadWeights, validateClipConfig, type ClipConfig, type ClipModel } from '@harma/backbones';
+import { fixturePath, parseGoldenModelConfig } from '@harma/test-support';
+import { attachHarma } from '@harma/adapters';
+import { ClipTokenizer, createClip, trainBpeVocabulary, loadWeights, validateClipConfig, type ClipModel } from '@harma/backbones';
 
 export const GOLDEN_MODELS = ['tiny-gelu', 'tiny-quickgelu'] as const;
 
@@ -19,38 +19,6 @@ export function testTokenizer(contextLength: number): ClipTokenizer {
 }
 export type GoldenModel = (typeof GOLDEN_MODELS)[number];
 
-type Json = Record<string, unknown>;
-
-function section(config: Json, name: string): Json {
-  const value = config[name];
-  if (typeof value !== 'object' || value === null) throw new Error(`config.json: '${name}' is not an object`);
-  return value as Json;
-}
-
-/** The CLIP architecture of a golden fixture (as tools/golden's clipConfigFromFixture reads it). */
-export function clipConfigFromFixture(config: Json): ClipConfig {
-  const vision = section(config, 'vision');
-  const text = section(config, 'text');
-  return validateClipConfig(
-    {
-      embedDim: config.embed_dim,
-      vision: { imageSize: vision.image_size, patchSize: vision.patch_size, width: vision.width, layers: vision.layers, heads: vision.heads, mlpRatio: vision.mlp_ratio },
-      text: { contextLength: text.context_length, vocabSize: text.vocab_size, width: text.width, layers: text.layers, heads: text.heads, mlpRatio: text.mlp_ratio },
-      activation: config.act,
-      layerNormEps: config.ln_eps,
-    },
-    'config.json',
-  );
-}
-
-/** The fixture's adapter block as attachHarma options (BiShare in the text tower, as the fixtures). */
-export function harmaOptionsFromFixture(config: Json): HarmaOptions {
-  const adapter = section(config, 'adapter');
-  const bottleneck = adapter.bottleneck as number;
-  const heads = adapter.heads as number;
-  return { vision: { bottleneck, heads }, text: { bottleneck, heads }, bishare: adapter.vision_bishare ? 'both' : 'text', bishareHeads: adapter.share_heads as number };
-}
-
 export interface GoldenFixture {
   dir: string;
   model: ClipModel;
@@ -63,9 +31,9 @@ export interface GoldenFixture {
 /** Build a golden fixture's CLIP with HarMA attached and every weight loaded (the caller disposes `model`). */
 export async function loadGoldenFixture(name: GoldenModel): Promise<GoldenFixture> {
   const dir = fixturePath('golden', name);
-  const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as Json;
-  const model = createClip(clipConfigFromFixture(config));
-  attachHarma(model, harmaOptionsFromFixture(config));
+  const config = parseGoldenModelConfig(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')), path.join(dir, 'config.json'));
+  const model = createClip(validateClipConfig(config.clip, `golden ${name}/config.json`));
+  attachHarma(model, config.harma);
   const weights = await loadWeights(path.join(dir, 'weights.safetensors'));
   model.module.loadStateDict(weights);
   for (const tensor of weights.values()) tensor.dispose();

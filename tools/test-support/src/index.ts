@@ -6,3 +6,5 @@ export type { ReferenceData } from './reference-data';
 export { describeWithReferenceData } from './describe-with-reference-data';
 export { readMetricsCases } from './metrics-cases';
 export type { MetricsCase } from './metrics-cases';
+export { parseGoldenModelConfig } from './golden-model-config';
+export type { GoldenModelConfig } from './golden-model-config';

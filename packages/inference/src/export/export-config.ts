@@ -48,12 +48,25 @@ const towerSizeSchema = z.object({ width: z.number().int().positive(), layers: z
 
 const jsonObjectSchema = z.record(z.unknown());
 
+/** Fields both format versions share, as they are. */
+const sharedFields = {
+  format: z.literal(EXPORT_FORMAT),
+  producer: z.object({ name: z.string(), version: z.string() }).strict(),
+  opset: z.number().int().min(17),
+  embedDim: z.number().int().positive(),
+  /** Outputs are L2-normalised: cosine similarity is their dot product. */
+  normalized: z.literal(true),
+  preprocess: preprocessSchema,
+  vision: towerSchema,
+  text: towerSchema,
+  /** Free-form description recorded by the caller (adapter options, checkpoint names). */
+  metadata: z.record(z.unknown()).optional(),
+};
+
 export const exportConfigSchema = z
   .object({
-    format: z.literal(EXPORT_FORMAT),
+    ...sharedFields,
     formatVersion: z.literal(EXPORT_FORMAT_VERSION),
-    producer: z.object({ name: z.string(), version: z.string() }).strict(),
-    opset: z.number().int().min(17),
     backbone: z
       .object({
         kind: z.string().min(1),
@@ -67,10 +80,6 @@ export const exportConfigSchema = z
         towers: z.object({ vision: towerSizeSchema, text: towerSizeSchema }).strict().optional(),
       })
       .strict(),
-    embedDim: z.number().int().positive(),
-    /** Outputs are L2-normalised: cosine similarity is their dot product. */
-    normalized: z.literal(true),
-    preprocess: preprocessSchema,
     /** The tokenizer saved in the folder (`TextTokenizer.save`); ids are zero padded, never trimmed. */
     tokenizer: z
       .object({
@@ -82,26 +91,17 @@ export const exportConfigSchema = z
         options: jsonObjectSchema.optional(),
       })
       .strict(),
-    vision: towerSchema,
-    text: towerSchema,
-    /** Free-form description recorded by the caller (adapter options, checkpoint names). */
-    metadata: z.record(z.unknown()).optional(),
   })
   .strict();
 
 /** config.json of the first format version: the vocabulary was a file users brought along. */
 const legacyExportConfigSchema = z
   .object({
-    format: z.literal(EXPORT_FORMAT),
+    ...sharedFields,
     formatVersion: z.literal(1),
-    producer: z.object({ name: z.string(), version: z.string() }).strict(),
-    opset: z.number().int().min(17),
     backbone: z
       .object({ kind: z.string(), specificationVersion: z.string(), model: z.unknown().optional(), parameters: z.number().int().nonnegative() })
       .strict(),
-    embedDim: z.number().int().positive(),
-    normalized: z.literal(true),
-    preprocess: preprocessSchema,
     tokenizer: z
       .object({
         contextLength: z.number().int().positive(),
@@ -110,9 +110,6 @@ const legacyExportConfigSchema = z
         vocabularySize: z.number().int().positive().optional(),
       })
       .strict(),
-    vision: towerSchema,
-    text: towerSchema,
-    metadata: z.record(z.unknown()).optional(),
   })
   .strict();
 

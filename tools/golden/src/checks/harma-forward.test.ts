@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@harma/core';
 import { expectAllClose } from '@harma/core/testing';
 import { fixturePath } from '@harma/test-support';
-import { harmaForwardComputer, harmaOptionsFromFixture } from './harma-forward';
+import { harmaForwardComputer } from './harma-forward';
 import { readModelFixture } from './model-fixture';
 
 const HARMA_OUTPUTS = /^(image_emb|text_emb|image_tokens_block\d+|text_tokens_block\d+)$/;
@@ -32,19 +32,5 @@ describe('HarMA forward against the golden model fixtures', () => {
 
   it.each(['weights.pt', 'harma_checkpoint.pth', 'weights.hf.safetensors,adapters.safetensors'])('loads the same weights from %s', async (files) => {
     await expectFixtureMatches('tiny-gelu', files.split(','));
-  });
-
-  it('reads the adapter settings of a fixture config, refusing malformed ones', () => {
-    const adapter = { bottleneck: 16, heads: 4, share_heads: 2, share_width: 8, text_bishare: true, vision_bishare: false };
-    expect(harmaOptionsFromFixture({ adapter })).toEqual({
-      vision: { bottleneck: 16, heads: 4 },
-      text: { bottleneck: 16, heads: 4 },
-      bishare: 'text',
-      bishareHeads: 2,
-    });
-    expect(harmaOptionsFromFixture({ adapter: { ...adapter, vision_bishare: true } }).bishare).toBe('both');
-    expect(() => harmaOptionsFromFixture({ adapter: { ...adapter, heads: 0 } })).toThrow(/adapter\.heads/);
-    expect(() => harmaOptionsFromFixture({ adapter: { ...adapter, share_width: 6 } })).toThrow(/share_width 6/);
-    expect(() => harmaOptionsFromFixture({})).toThrow(/no adapter object/);
   });
 });

@@ -1,35 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { attachHarma, type HarmaOptions } from '@harma/adapters';
+import { attachHarma } from '@harma/adapters';
 import { createClip, loadWeights, type ClipModel } from '@harma/backbones';
-import { clipConfigFromFixture } from './fixture-config';
+import { fixtureModel } from './fixture-config';
 import { fixtureInput, type ModelComputer, type ModelFixture } from './model-fixture';
-
-function positiveInteger(adapter: Record<string, unknown>, field: string): number {
-  const value = adapter[field];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new Error(`config.json: adapter.${field} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
-
-/** The fixture's `adapter` block as attachHarma options (bottleneck, heads, BiShare heads and placement). */
-export function harmaOptionsFromFixture(config: Record<string, unknown>): HarmaOptions {
-  const adapter = config.adapter;
-  if (typeof adapter !== 'object' || adapter === null) throw new Error('config.json: no adapter object');
-  const fields = adapter as Record<string, unknown>;
-  const bottleneck = positiveInteger(fields, 'bottleneck');
-  const heads = positiveInteger(fields, 'heads');
-  const bishareHeads = positiveInteger(fields, 'share_heads');
-  const inText = fields.text_bishare ?? true;
-  const inVision = fields.vision_bishare ?? false;
-  if (typeof inText !== 'boolean' || typeof inVision !== 'boolean') throw new Error('config.json: adapter.text_bishare / vision_bishare must be booleans');
-  if (inVision && !inText) throw new Error('config.json: BiShare in the vision tower alone is not a HarMA placement');
-  const bishare = inText ? (inVision ? 'both' : 'text') : 'none';
-  if (typeof fields.share_width === 'number' && fields.share_width !== bottleneck / 2) {
-    throw new Error(`config.json: adapter.share_width ${fields.share_width} is not bottleneck/2 = ${bottleneck / 2}`);
-  }
-  return { vision: { bottleneck, heads }, text: { bottleneck, heads }, bishare, bishareHeads };
-}
 
 /**
  * Build the fixture's CLIP with HarMA attached and every weight loaded through the public loaders
@@ -37,9 +10,10 @@ export function harmaOptionsFromFixture(config: Record<string, unknown>): HarmaO
  * exercise them). The caller disposes the model.
  */
 export async function buildHarmaClip(fixture: ModelFixture): Promise<ClipModel> {
-  const model = createClip(clipConfigFromFixture(fixture.config));
+  const { clip, harma } = fixtureModel(fixture.config);
+  const model = createClip(clip);
   try {
-    attachHarma(model, harmaOptionsFromFixture(fixture.config));
+    attachHarma(model, harma);
     const weights = await loadWeights(fixture.weightFiles);
     try {
       model.module.loadStateDict(weights, { source: fixture.weightFiles.join(', ') });

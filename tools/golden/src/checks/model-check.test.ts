@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSafetensors, useBackend, writeSafetensors } from '@harma/core';
 import { fixturePath } from '@harma/test-support';
 import type { CheckLine } from '../report';
-import { clipConfigFromFixture } from './fixture-config';
+import { fixtureModel } from './fixture-config';
 import { checkModelFixture } from './model-check';
 import type { ModelComputer } from './model-fixture';
 import { plainBackboneComputer } from './plain-backbone';
@@ -128,10 +128,16 @@ describe('the check framework', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('reads the CLIP config of a fixture, naming a bad field', async () => {
+  it('reads the CLIP config and HarMA options of a fixture, naming a bad field', async () => {
     const config = JSON.parse(await fs.readFile(fixturePath('golden', 'tiny-gelu', 'config.json'), 'utf8')) as Record<string, unknown>;
-    expect(clipConfigFromFixture(config)).toMatchObject({ embedDim: 32, activation: 'gelu', vision: { imageSize: 32, patchSize: 8, heads: 4 } });
-    expect(() => clipConfigFromFixture({ ...config, act: 'relu' })).toThrow(/config\.json: invalid CLIP config — activation/);
-    expect(() => clipConfigFromFixture({ ...config, text: undefined })).toThrow(/config\.json: 'text' is not an object/);
+    const model = fixtureModel(config);
+    expect(model.clip).toMatchObject({ embedDim: 32, activation: 'gelu', vision: { imageSize: 32, patchSize: 8, heads: 4 } });
+    expect(model.harma).toEqual({ vision: { bottleneck: 16, heads: 4 }, text: { bottleneck: 16, heads: 4 }, bishare: 'text', bishareHeads: 2 });
+    const adapter = config.adapter as Record<string, unknown>;
+    expect(fixtureModel({ ...config, adapter: { ...adapter, vision_bishare: true } }).harma.bishare).toBe('both');
+    expect(() => fixtureModel({ ...config, act: 'relu' })).toThrow(/config\.json: act: Invalid enum value/);
+    expect(() => fixtureModel({ ...config, text: undefined })).toThrow(/config\.json: text: Required/);
+    expect(() => fixtureModel({ ...config, adapter: { ...adapter, heads: 0 } })).toThrow(/adapter\.heads/);
+    expect(() => fixtureModel({ ...config, adapter: { ...adapter, share_width: 6 } })).toThrow(/adapter\.share_width: share_width is not bottleneck\/2/);
   });
 });

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { createClip, loadClipStateDict, loadWeights } from '@harma/backbones';
-import { clipConfigFromFixture } from './fixture-config';
+import { fixtureModel } from './fixture-config';
 import { fixtureInput, type ModelComputer, type ModelFixture } from './model-fixture';
 
 /**
@@ -26,7 +26,7 @@ export const plainBackboneComputer: ModelComputer = {
   label: 'plain backbone',
   async compute(fixture) {
     const allowed = adapterNames(fixture);
-    const model = createClip(clipConfigFromFixture(fixture.config));
+    const model = createClip(fixtureModel(fixture.config).clip);
     const weights = await loadWeights(fixture.weightFiles);
     try {
       // Strict: a missing, mis-shaped or unexpected non-adapter name throws a StateDictError naming the files.
