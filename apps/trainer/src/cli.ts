@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import type { AdapterMethodName } from '@harma/adapters';
-import { initBackend } from '@harma/core';
+import { configureLogging, initBackend, type LogFormat } from '@harma/core';
 import { formatMetricsTable } from '@harma/metrics';
 import { loadTrainConfig } from './config/load-config';
 import { adapterOption } from './commands/adapter-option';
@@ -18,7 +18,12 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 const program = new Command('harma')
   .description('HarMA: parameter-efficient adaptation of CLIP to remote-sensing image-text retrieval')
-  .showHelpAfterError();
+  .addOption(new Option('--log-format <format>', 'log lines as sentences or JSON (default: sentences on a terminal, JSON otherwise; env HARMA_LOG_FORMAT)').choices(['pretty', 'json']))
+  .showHelpAfterError()
+  .hook('preAction', (command) => {
+    const format = command.opts<{ logFormat?: LogFormat }>().logFormat;
+    if (format !== undefined) configureLogging({ format });
+  });
 
 program
   .command('train')
