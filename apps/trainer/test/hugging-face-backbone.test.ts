@@ -13,8 +13,8 @@ import { loadTrainConfig } from '../src/config/load-config';
 import { MetricsLog, type EvaluationRecord } from '../src/train/metrics-log';
 import { writeTinyRun } from './tiny-run';
 
-// What a user runs: `harma train --backbone <folder>` and `harma eval --backbone <folder>` with a
-// Hugging Face CLIP folder (config.json, model.safetensors, tokenizer files) this test writes.
+// What a user runs: `harma train`, `eval` and `export` with `--backbone <folder>`, a Hugging Face
+// CLIP folder (config.json, model.safetensors, tokenizer files) this test writes.
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 const run = promisify(execFile);
 
@@ -65,8 +65,8 @@ interface JsonRow {
   r_mean: number;
 }
 
-describe('harma train / eval --backbone <Hugging Face CLIP folder>', () => {
-  it('trains HarMA on the folder, evaluates its best adapters, and the folder is the same model as its open_clip files', async () => {
+describe('harma train / eval / export --backbone <Hugging Face CLIP folder>', () => {
+  it('trains HarMA on the folder, evaluates and exports its best adapters; the folder is the same model as its open_clip files', async () => {
     const output = path.join(dir, 'run-hf');
     const trained = await harma(['train', '--config', configFile, '--backbone', FOLDER, '--output', output, '--no-progress']);
     expect(trained).toMatch(/test \(best adapters\)/);
@@ -87,6 +87,14 @@ describe('harma train / eval --backbone <Hugging Face CLIP folder>', () => {
     const fromFiles = await loadTrainConfig(configFile, [`backbone.weights=[${openClipWeights}]`]);
     const [reference] = await evaluateCommand(fromFiles, { split: 'test' });
     expect(reference?.evaluation.metrics.r_mean).toBe(rows[0]?.r_mean);
+
+    // Export bakes the adapters into the folder's model (checked in onnxruntime-node by the command).
+    const exported = path.join(dir, 'exported');
+    expect(await harma(['export', '--config', configFile, '--backbone', FOLDER, '--adapters', best, '--out', exported, '--no-quantize'])).toMatch(/max \|ORT − tfjs\|/);
+    const exportConfig = JSON.parse(await fs.readFile(path.join(exported, 'config.json'), 'utf8')) as { model_type: string; text_config: { vocab_size: number } };
+    const folderConfig = JSON.parse(await fs.readFile(path.join(models, FOLDER, 'config.json'), 'utf8')) as { text_config: { vocab_size: number } };
+    expect(exportConfig.model_type).toBe('clip');
+    expect(exportConfig.text_config.vocab_size).toBe(folderConfig.text_config.vocab_size);
   }, 600_000);
 
   it('names a missing folder, resolved against the working directory', async () => {

@@ -47,7 +47,7 @@ describe('loadTrainConfig', () => {
 
   it('resolves a Hugging Face folder written as a path against the config folder; a name stays a name', async () => {
     const file = path.join(dir, 'folder.yaml');
-    await fs.writeFile(file, minimal.replace(/backbone:\n(  .*\n)+/, 'backbone:\n  kind: clip\n  config: ./models/clip-vit-base-patch32\n'));
+    await fs.writeFile(file, minimal.replace(/backbone:\n( {2}.*\n)+/, 'backbone:\n  kind: clip\n  config: ./models/clip-vit-base-patch32\n'));
     const config = await loadTrainConfig(file);
     expect(config.backbone).toEqual({ kind: 'clip', config: path.join(dir, 'models/clip-vit-base-patch32'), weights: [] });
     const named = await loadTrainConfig(file, ['backbone.config=tiny']);
@@ -63,7 +63,7 @@ describe('loadTrainConfig', () => {
     expect(withVocabulary.backbone).toEqual({ kind: 'clip', config: '/models/clip', weights: [], vocabulary: '/abs/other.txt.gz' });
     // A config without a backbone section at all, for use with --backbone only.
     const bare = path.join(dir, 'no-backbone.yaml');
-    await fs.writeFile(bare, minimal.replace(/backbone:\n(  .*\n)+/, ''));
+    await fs.writeFile(bare, minimal.replace(/backbone:\n( {2}.*\n)+/, ''));
     await expect(loadTrainConfig(bare)).rejects.toThrow(/backbone: Required/);
     expect((await loadTrainConfig(bare, [], { backbone: '/models/clip' })).backbone.config).toBe('/models/clip');
   });
