@@ -15,6 +15,10 @@ import { demoCommand } from './commands/demo';
 import { DEMO_PRESET, DEMO_TEST_PRESET } from './demo/demo-preset';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const BACKBONE_FOLDER = [
+  '--backbone <folder>',
+  "a Hugging Face CLIP folder (config.json, model.safetensors, tokenizer files) as the backbone, replacing the config's backbone section",
+] as const;
 
 const program = new Command('harma')
   .description('HarMA: parameter-efficient adaptation of CLIP to remote-sensing image-text retrieval')
@@ -30,6 +34,7 @@ program
   .description('train adapters (or a full fine-tune) as the paper does; evaluates every epoch, keeps the best by validation r_mean')
   .requiredOption('-c, --config <file>', 'YAML training config')
   .option('--set <key=value>', 'override a config value (repeatable), e.g. --set training.lr=1e-4', collect, [])
+  .option(...BACKBONE_FOLDER)
   .addOption(adapterOption())
   .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']))
   .option('--epochs <n>', 'override training.epochs')
@@ -37,12 +42,12 @@ program
   .option('--resume', 'continue the run saved in the output folder')
   .option('--checkpoint-every <steps>', 'also save the resumable state every this many steps')
   .option('--no-progress', 'no progress bar or progress log lines')
-  .action(async (options: { config: string; set: string[]; adapter?: AdapterMethodName; trainable?: string; epochs?: string; output?: string; resume?: boolean; checkpointEvery?: string; progress: boolean }) => {
+  .action(async (options: { config: string; set: string[]; backbone?: string; adapter?: AdapterMethodName; trainable?: string; epochs?: string; output?: string; resume?: boolean; checkpointEvery?: string; progress: boolean }) => {
     const overrides = [...options.set];
     if (options.trainable) overrides.push(`training.trainable=${options.trainable}`);
     if (options.epochs) overrides.push(`training.epochs=${options.epochs}`);
     if (options.output) overrides.push(`output=${options.output}`);
-    const config = await loadTrainConfig(options.config, overrides);
+    const config = await loadTrainConfig(options.config, overrides, { backbone: options.backbone });
     await initBackend();
     const result = await runTraining(config, {
       resume: options.resume,
@@ -62,14 +67,15 @@ program
   .description('zero-shot and adapted recall on a split (tfjs, or ONNX Runtime with --model / --engine ort)')
   .requiredOption('-c, --config <file>', 'YAML config (model and data)')
   .option('--set <key=value>', 'override a config value (repeatable)', collect, [])
+  .option(...BACKBONE_FOLDER)
   .option('--adapters <file>', 'adapters written by harma train (best.safetensors), or an official HarMA checkpoint / weight file holding them (read with the config\'s adapter options)')
   .option('--model <dir>', 'a folder written by harma export: evaluated as the adapted model on ONNX Runtime')
   .addOption(new Option('--engine <engine>', 'tfjs or ort (ort exports on the fly without --model)').choices(['tfjs', 'ort']))
   .addOption(new Option('--split <split>', 'which split').choices(['val', 'test', 'both']).default('test'))
   .option('--no-zero-shot', 'skip the plain backbone')
   .option('--json', 'print JSON instead of a table')
-  .action(async (options: { config: string; set: string[]; adapters?: string; model?: string; engine?: 'tfjs' | 'ort'; split: 'val' | 'test' | 'both'; zeroShot: boolean; json?: boolean }) => {
-    const config = await loadTrainConfig(options.config, options.set);
+  .action(async (options: { config: string; set: string[]; backbone?: string; adapters?: string; model?: string; engine?: 'tfjs' | 'ort'; split: 'val' | 'test' | 'both'; zeroShot: boolean; json?: boolean }) => {
+    const config = await loadTrainConfig(options.config, options.set, { backbone: options.backbone });
     await initBackend();
     const rows = await evaluateCommand(config, { adapters: options.adapters, model: options.model, engine: options.engine, split: options.split, zeroShot: options.zeroShot });
     if (options.json) {
@@ -82,12 +88,13 @@ program
   .description('write the adapted model as a Hugging Face folder (onnx/vision_model.onnx, onnx/text_model.onnx, config.json, preprocessor_config.json, the tokenizer) for serving, transformers.js and the browser')
   .requiredOption('-c, --config <file>', 'YAML config (backbone, weights, vocabulary, adapter options)')
   .option('--set <key=value>', 'override a config value (repeatable)', collect, [])
+  .option(...BACKBONE_FOLDER)
   .option('--adapters <file>', 'adapters written by harma train, or an official HarMA checkpoint holding them; without it the plain backbone is exported')
   .requiredOption('--out <dir>', 'output folder')
   .option('--no-quantize', 'skip the int8 variants')
   .option('--no-verify', 'skip the onnxruntime-node parity check')
-  .action(async (options: { config: string; set: string[]; adapters?: string; out: string; quantize: boolean; verify: boolean }) => {
-    const config = await loadTrainConfig(options.config, options.set);
+  .action(async (options: { config: string; set: string[]; backbone?: string; adapters?: string; out: string; quantize: boolean; verify: boolean }) => {
+    const config = await loadTrainConfig(options.config, options.set, { backbone: options.backbone });
     await initBackend();
     const result = await exportCommand(config, { adapters: options.adapters, out: options.out, quantize: options.quantize, verify: options.verify });
     const { vision, text } = result.export;

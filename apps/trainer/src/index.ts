@@ -2,6 +2,7 @@
 export { trainConfigSchema } from './config/train-config';
 export type { TrainConfig, TrainConfigInput } from './config/train-config';
 export { loadTrainConfig, parseTrainConfig, applyOverride, ConfigError } from './config/load-config';
+export type { LoadTrainConfigOptions } from './config/load-config';
 export { expandEnvironment } from './config/expand-environment';
 export { buildTrainingModel, registerConfigBackbone } from './model/build-model';
 export type { TrainingModel, BuildModelOptions } from './model/build-model';

@@ -4,6 +4,8 @@ export type { ClipConfig, ClipVisionConfig, ClipTextConfig } from './config';
 export { parseOpenClipConfig, toOpenClipConfig } from './open-clip-config';
 export { toHuggingFaceClipConfig, fromHuggingFaceClipConfig } from './hugging-face-config';
 export type { ClipSpecialTokenIds } from './hugging-face-config';
+export { readHuggingFaceClipFolder, checkEndOfTextPooling } from './hugging-face-folder';
+export type { HuggingFaceClipFolder, ReadHuggingFaceClipFolderOptions } from './hugging-face-folder';
 export { loadModelConfig, listModelConfigs, modelConfigsDirectory } from './model-configs';
 export type { ShippedModelConfigName } from './model-configs';
 export { ClipModel, createClip, clipPreprocessSpec, CLIP_MEAN, CLIP_STD } from './clip-model';
