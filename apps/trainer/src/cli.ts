@@ -114,7 +114,7 @@ program
   .command('info')
   .description('parameter counts per group (no weights needed): ViT-B/32 + HarMA trains 5,934,397 of 157,211,710')
   .option('--backbone <name>', 'a shipped backbone config name (listed below) or an open_clip model config .json file', 'ViT-B-32')
-  // The option's name before 0.2, kept working for scripts.
+  // The option's earlier name, kept working for scripts (hidden from the help).
   .addOption(new Option('--arch <name>', 'old name of --backbone').hideHelp().conflicts('backbone'))
   .addOption(adapterOption().default('harma'))
   .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']).default('adapters'))
