@@ -55,7 +55,7 @@ const vectorIndexSchema = z
  */
 export const serverOptionsSchema = z
   .object({
-    /** Model folder written by `harma export` (`vision_model.onnx`, `text_model.onnx`, `config.json`, the tokenizer's files). Required unless an encoder is passed to `createServer`. */
+    /** Model folder written by `harma export` (a Hugging Face folder: `config.json`, `onnx/vision_model.onnx`, `onnx/text_model.onnx`, the tokenizer's files). Required unless an encoder is passed to `createServer`. */
     model: z.string().min(1).optional(),
     /** Folder of images to index and search (searched recursively; dot-files and symlinks are skipped). */
     gallery: z.string().min(1),

@@ -64,7 +64,7 @@ describe('loadModelEncoder: ONNX Runtime and the tfjs fallback on one exported m
     await expect(loadModelEncoder(dir, { engine: 'tfjs', logger })).rejects.toThrow(/the tfjs engine needs the backbone weights \(weights option, --weights FILE\)/);
     await expect(loadModelEncoder(path.join(dir, 'nowhere'), { logger })).rejects.toThrow(/config\.json: not found/);
     await expect(loadModelEncoder(dir, { vocabulary: path.join(dir, 'missing-vocab.txt.gz'), logger })).rejects.toThrow(/cannot read its clip-bpe tokenizer \(.*missing-vocab\.txt\.gz: no such file/);
-    const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { tokenizer: { kind: string; files: string[] } };
-    expect(config.tokenizer).toMatchObject({ kind: 'clip-bpe', files: ['vocab.json', 'merges.txt'] });
+    const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { harma: { tokenizer: { kind: string; files: string[] } } };
+    expect(config.harma.tokenizer).toMatchObject({ kind: 'clip-bpe', files: ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'] });
   });
 });

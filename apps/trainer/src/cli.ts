@@ -86,7 +86,7 @@ program
 
 program
   .command('export')
-  .description('write the adapted model as ONNX (vision_model.onnx, text_model.onnx, config.json, vocabulary) for serving')
+  .description('write the adapted model as a Hugging Face folder (onnx/vision_model.onnx, onnx/text_model.onnx, config.json, preprocessor_config.json, the tokenizer) for serving, transformers.js and the browser')
   .requiredOption('-c, --config <file>', 'YAML config (backbone, weights, vocabulary, adapter options)')
   .option('--set <key=value>', 'override a config value (repeatable)', collect, [])
   .option('--adapters <file>', 'adapters written by harma train, or an official HarMA checkpoint holding them; without it the plain backbone is exported')
@@ -99,7 +99,7 @@ program
     const result = await exportCommand(config, { adapters: options.adapters, out: options.out, quantize: options.quantize, verify: options.verify });
     const { vision, text } = result.export;
     process.stdout.write(
-      `exported to ${options.out}: vision_model.onnx ${(vision.bytes / 1e6).toFixed(1)} MB, text_model.onnx ${(text.bytes / 1e6).toFixed(1)} MB` +
+      `exported to ${options.out}: ${vision.file} ${(vision.bytes / 1e6).toFixed(1)} MB, ${text.file} ${(text.bytes / 1e6).toFixed(1)} MB` +
         `${result.maxDifference !== undefined ? `; max |ORT − tfjs| ${result.maxDifference.toExponential(2)}` : ''}\n`,
     );
   });

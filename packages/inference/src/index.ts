@@ -26,6 +26,7 @@ export {
   EXPORT_FORMAT_VERSION,
 } from './export/export-config';
 export type { ExportConfig, ExportConfigFile } from './export/export-config';
+export { huggingFacePreprocessorConfig } from './export/preprocessor-config';
 
 // Exported model folders
 export { loadExportedModel } from './model/load-exported-model';

@@ -64,7 +64,7 @@ export function serverOptionsFromFlags(flags: ServeFlags): ServerOptions {
 export function serveCommand(name: string, action: (options: ServerOptions) => Promise<void>): Command {
   return new Command(name)
     .requiredOption('--gallery <dir>', 'folder of images to index and search')
-    .option('--model <dir>', 'model folder written by `harma export` (config.json, vision_model.onnx, text_model.onnx, the tokenizer files)')
+    .option('--model <dir>', 'model folder written by `harma export` (config.json, onnx/vision_model.onnx, onnx/text_model.onnx, the tokenizer files)')
     .option('--index-dir <dir>', 'where the index lives (default: <gallery>/.harma-index)')
     .option('--captions <file>', 'caption gallery for image → caption search: annotation JSON, JSON array of strings, or one caption per line')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')

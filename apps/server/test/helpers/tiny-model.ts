@@ -21,7 +21,7 @@ export function tinyClipConfig(embedDim = 32): ClipConfig {
 /**
  * Build the tiny CLIP with seeded random weights and HarMA adapters (every adapter weight random,
  * so that the adapters change the embeddings), and export it with @harma/inference to `dir`
- * (config.json, vision_model.onnx, text_model.onnx) with a small BPE vocabulary trained on the
+ * (config.json, onnx/vision_model.onnx, onnx/text_model.onnx) with a small BPE vocabulary trained on the
  * synthetic data set's words (saved by the export as `vocab.json` + `merges.txt`). With `tfjsFiles`, also write the training-time
  * files the tfjs engine loads: `backbone.safetensors` (plain CLIP) and `adapters.safetensors`.
  */

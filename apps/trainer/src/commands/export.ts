@@ -21,9 +21,10 @@ export interface ExportResult {
 }
 
 /**
- * `harma export`: the adapted model as `vision_model.onnx` + `text_model.onnx` (adapters baked in)
- * with `config.json` and the backbone's tokenizer beside them — a folder `harma serve` and
- * `harma eval --model` load on their own (a plug-in backbone's module is recorded and imported).
+ * `harma export`: the adapted model as a Hugging Face model folder — `onnx/vision_model.onnx` +
+ * `onnx/text_model.onnx` (adapters baked in), `config.json`, `preprocessor_config.json` and the
+ * backbone's tokenizer — that `harma serve`, `harma eval --model` and transformers.js load on their
+ * own (a plug-in backbone's module is recorded and imported).
  */
 export async function exportCommand(config: TrainConfig, options: ExportOptions): Promise<ExportResult> {
   const model = await buildTrainingModel(config, options.adapters ? { adapters: options.adapters } : { adapterType: 'none' });

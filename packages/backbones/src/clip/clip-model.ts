@@ -11,6 +11,8 @@ import {
 } from '@harma/core';
 import { validateClipConfig, visionTokens, type ClipConfig } from './config';
 import { ClipModule } from './clip-module';
+import { toHuggingFaceClipConfig } from './hugging-face-config';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { ClipTowerSite } from './tower-sites';
 
 export interface ClipForwardOptions {
@@ -110,6 +112,12 @@ export class ClipModel implements Backbone {
   /** The config as JSON: `createBackbone('clip', { config })` builds the same architecture. */
   describe(): BackboneDescription {
     return { kind: this.kind, specificationVersion: this.specificationVersion, config: structuredClone(this.config) as unknown as JsonObject };
+  }
+
+  /** transformers' `CLIPConfig` of this model, with the special token ids of `tokenizer` (default: its own). */
+  huggingFaceConfig(tokenizer: TextTokenizer | undefined = this.tokenizer): JsonObject {
+    const ids = tokenizer instanceof ClipTokenizer ? { bos: tokenizer.startOfTextId, eos: tokenizer.endOfTextId } : {};
+    return toHuggingFaceClipConfig(this.config, ids);
   }
 
   encodeImage(pixels: tf.Tensor, options: EncodeOptions = {}): tf.Tensor {

@@ -2,6 +2,8 @@
 export { clipConfigSchema, validateClipConfig, visionTokens, mlpWidth } from './config';
 export type { ClipConfig, ClipVisionConfig, ClipTextConfig } from './config';
 export { parseOpenClipConfig, toOpenClipConfig } from './open-clip-config';
+export { toHuggingFaceClipConfig, fromHuggingFaceClipConfig } from './hugging-face-config';
+export type { ClipSpecialTokenIds } from './hugging-face-config';
 export { loadModelConfig, listModelConfigs, modelConfigsDirectory, SHIPPED_MODEL_CONFIG_NAMES } from './model-configs';
 export type { ShippedModelConfigName } from './model-configs';
 export { ClipModel, createClip, clipPreprocessSpec, CLIP_MEAN, CLIP_STD } from './clip-model';

@@ -1,10 +1,13 @@
-import type { TextTokenizer, TokenizerDescription } from '@harma/core';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic, type TextTokenizer, type TokenizerDescription } from '@harma/core';
 import { BytePairEncoder } from './bpe';
 import { BYTE_DECODER, byteEncode } from './bytes-to-unicode';
 import { preTokenize } from './pre-tokenize';
 import { cleanText } from './text-clean';
 import { decoderOf, END_OF_TEXT, START_OF_TEXT, type BpeVocabulary } from './vocabulary';
-import { readBpeVocabulary, writeHuggingFaceVocabulary, type VocabularySource } from './vocabulary-files';
+import { huggingFaceTokenizerFiles } from './hugging-face-tokenizer-files';
+import { readBpeVocabulary, type VocabularySource } from './vocabulary-files';
 
 /** The registry name of this tokenizer kind (`TextTokenizer.kind`). */
 export const CLIP_TOKENIZER_KIND = 'clip-bpe';
@@ -61,12 +64,16 @@ export class ClipTokenizer implements TextTokenizer {
   }
 
   /**
-   * Write the vocabulary into `dir` as Hugging Face `vocab.json` + `merges.txt` (the files every
-   * CLIP tokenizer reads) and describe it for the model's config.
+   * Write the Hugging Face tokenizer files into `dir` — `tokenizer.json`, `tokenizer_config.json`,
+   * `special_tokens_map.json`, `vocab.json` + `merges.txt` (see `huggingFaceTokenizerFiles`) — so
+   * that transformers(.js) and this package read the same tokenizer, and describe it for the
+   * model's config.
    */
   async save(dir: string): Promise<TokenizerDescription> {
-    const files = await writeHuggingFaceVocabulary(dir, this.vocabulary);
-    return { kind: this.kind, contextLength: this.contextLength, vocabularySize: this.vocabularySize, padId: 0, files };
+    const files = huggingFaceTokenizerFiles(this.vocabulary, this.contextLength);
+    await fs.mkdir(dir, { recursive: true });
+    for (const [name, text] of Object.entries(files)) await writeFileAtomic(path.join(dir, name), text);
+    return { kind: this.kind, contextLength: this.contextLength, vocabularySize: this.vocabularySize, padId: 0, files: Object.keys(files) };
   }
 
   /** BPE ids of a caption without start/end tokens and without truncation (open_clip's `encode`). */

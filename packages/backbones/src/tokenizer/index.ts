@@ -2,6 +2,8 @@
 // vocabulary readers for the formats models ship with, and a BPE trainer for small vocabularies.
 export { ClipTokenizer, CLIP_TOKENIZER_KIND } from './clip-tokenizer';
 export { clipTokenizerLoader, registerClipTokenizer } from './register-clip-tokenizer';
+export { huggingFaceTokenizerFiles } from './hugging-face-tokenizer-files';
+export type { HuggingFaceTokenizerFiles } from './hugging-face-tokenizer-files';
 export type { ClipTokenizerOptions } from './clip-tokenizer';
 export { buildBpeVocabulary, START_OF_TEXT, END_OF_TEXT } from './vocabulary';
 export type { BpeVocabulary, BpeMerge } from './vocabulary';
@@ -13,7 +15,6 @@ export {
   serializeOpenClipVocabulary,
   writeOpenClipVocabulary,
   serializeHuggingFaceVocabulary,
-  writeHuggingFaceVocabulary,
   VocabularyError,
   OPEN_CLIP_MAX_MERGES,
 } from './vocabulary-files';

@@ -28,11 +28,24 @@ afterAll(async () => {
 });
 
 describe('a saved ClipTokenizer', () => {
-  it('writes vocab.json + merges.txt and loads back by kind with the same ids', async () => {
+  it('writes the Hugging Face tokenizer files and loads back by kind with the same ids', async () => {
     const tokenizer = new ClipTokenizer(trainBpeVocabulary(captions, { merges: 60 }), { contextLength: 12 });
     const folder = path.join(dir, 'trained');
     const description = await tokenizer.save(folder);
-    expect(description).toEqual({ kind: CLIP_TOKENIZER_KIND, contextLength: 12, vocabularySize: tokenizer.vocabularySize, padId: 0, files: ['vocab.json', 'merges.txt'] });
+    expect(description).toEqual({
+      kind: CLIP_TOKENIZER_KIND,
+      contextLength: 12,
+      vocabularySize: tokenizer.vocabularySize,
+      padId: 0,
+      files: ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'],
+    });
+    // Padding to the context length with id 0, the way HarMA's text tower is fed.
+    const config = JSON.parse(await readFile(path.join(folder, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ tokenizer_class: 'CLIPTokenizer', model_max_length: 12, pad_token: '!', bos_token: '<|startoftext|>', eos_token: '<|endoftext|>' });
+    const fast = JSON.parse(await readFile(path.join(folder, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; merges: string[]; end_of_word_suffix: string } };
+    expect(fast.model.vocab['!']).toBe(0);
+    expect(fast.model.end_of_word_suffix).toBe('</w>');
+    expect(fast.model.merges).toHaveLength(tokenizer.vocabulary.merges.length);
     const vocab = JSON.parse(await readFile(path.join(folder, 'vocab.json'), 'utf8')) as Record<string, number>;
     // Hugging Face spells the special tokens its own way; the ids stay.
     expect(vocab['<|startoftext|>']).toBe(tokenizer.startOfTextId);

@@ -207,12 +207,3 @@ export function serializeHuggingFaceVocabulary(vocabulary: BpeVocabulary): { voc
   const mergesTxt = `${['#version: 0.2', ...vocabulary.merges.map(([a, b]) => `${a} ${b}`)].join('\n')}\n`;
   return { vocabJson, mergesTxt };
 }
-
-/** Write `vocab.json` and `merges.txt` into the folder `dir` (atomically, each); returns their names. */
-export async function writeHuggingFaceVocabulary(dir: string, vocabulary: BpeVocabulary): Promise<string[]> {
-  const { vocabJson, mergesTxt } = serializeHuggingFaceVocabulary(vocabulary);
-  await fs.mkdir(dir, { recursive: true });
-  await writeFileAtomic(path.join(dir, 'vocab.json'), vocabJson);
-  await writeFileAtomic(path.join(dir, 'merges.txt'), mergesTxt);
-  return ['vocab.json', 'merges.txt'];
-}

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Module } from '../module/module';
 import type { Parameter } from '../module/parameter';
 import type { AttentionProjectionDelta } from '../nn/multihead-attention';
-import type { JsonValue } from './json';
+import type { JsonObject, JsonValue } from './json';
 import type { TextTokenizer } from './text-tokenizer';
 
 export type { AttentionProjectionDelta } from '../nn/multihead-attention';
@@ -139,6 +139,13 @@ export interface Backbone {
   readonly tokenizer: TextTokenizer | undefined;
   /** The architecture as JSON, to rebuild it elsewhere. */
   describe(): BackboneDescription;
+  /**
+   * The Hugging Face transformers `config.json` fields (`model_type` and that model's config) that
+   * let the standard classes of transformers and transformers.js open an export of this backbone
+   * with `tokenizer` (the one the export saves: its special ids belong in the config); absent for
+   * backbones transformers has no class for.
+   */
+  huggingFaceConfig?(tokenizer: TextTokenizer): JsonObject;
   /** `pixels` [batch, 3, size, size] float32, already normalised → [batch, embedDim]. */
   encodeImage(pixels: tf.Tensor, options?: EncodeOptions): tf.Tensor;
   /** `ids` [batch, contextLength] int32, zero padded → [batch, embedDim]. */

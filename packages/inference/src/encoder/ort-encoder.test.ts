@@ -38,7 +38,7 @@ describe('ORT encoder errors', () => {
     try {
       await copyFile(path.join(dir, 'config.json'), path.join(partial, 'config.json'));
       const encoder = await createOrtEncoder(partial);
-      await expect(encoder.encodeImages(new Float32Array(3 * 32 * 32), 1)).rejects.toThrow(`${path.join(partial, 'vision_model.onnx')}: not found`);
+      await expect(encoder.encodeImages(new Float32Array(3 * 32 * 32), 1)).rejects.toThrow(`${path.join(partial, 'onnx', 'vision_model.onnx')}: not found`);
       await encoder.dispose();
     } finally {
       await rm(partial, { recursive: true, force: true });
@@ -72,7 +72,7 @@ describe('ORT encoder errors', () => {
 
   it('reports the wrong shape of a direct session run', async () => {
     const { createOrtRunner } = await import('../runtime/ort-runtime');
-    const runner = await createOrtRunner(path.join(dir, 'vision_model.onnx'));
+    const runner = await createOrtRunner(path.join(dir, 'onnx', 'vision_model.onnx'));
     await expect(runner.run(new Float32Array(3 * 16 * 16), [1, 3, 16, 16])).rejects.toThrow(/vision_model\.onnx: run on float32 \[1,3,16,16\] failed/);
     await runner.release();
   });

@@ -3,18 +3,26 @@ import path from 'node:path';
 import type { TokenizerDescription } from '@harma/core';
 import { z } from 'zod';
 
-/** File names of an export directory (the Hugging Face / transformers.js names). */
+/**
+ * Files of an export folder, by the names and places of a Hugging Face model folder (what
+ * transformers.js's `from_pretrained` looks for): `config.json` (transformers' fields + the `harma`
+ * section), `preprocessor_config.json`, the graphs in `onnx/`, the tokenizer's files beside them.
+ */
 export const EXPORT_FILES = {
   config: 'config.json',
-  vision: 'vision_model.onnx',
-  text: 'text_model.onnx',
-  visionQuantized: 'vision_model_quantized.onnx',
-  textQuantized: 'text_model_quantized.onnx',
+  preprocessor: 'preprocessor_config.json',
+  vision: 'onnx/vision_model.onnx',
+  text: 'onnx/text_model.onnx',
+  visionQuantized: 'onnx/vision_model_quantized.onnx',
+  textQuantized: 'onnx/text_model_quantized.onnx',
 } as const;
 
 export const EXPORT_FORMAT = 'harma-onnx';
-/** 2: the backbone's description and plug-in, tower sizes, and the tokenizer saved in the folder. */
-export const EXPORT_FORMAT_VERSION = 2;
+/**
+ * 3: a Hugging Face model folder, this config in `config.json`'s `harma` section. (2: the same
+ * fields at the top level of `config.json`, graphs beside it; 1: a vocabulary file users brought.)
+ */
+export const EXPORT_FORMAT_VERSION = 3;
 
 /**
  * The tokenizer kind version-1 exports used without naming it: they were all CLIP BPE models whose
@@ -115,11 +123,13 @@ const legacyExportConfigSchema = z
 
 export type ExportConfig = z.infer<typeof exportConfigSchema>;
 
-/** What `readExportConfig` gives: the config, and for a version-1 folder what stands in for its missing parts. */
+/** What `readExportConfig` gives: HarMA.js's config of the folder, and what else `config.json` holds. */
 export interface ExportConfigFile {
   config: ExportConfig;
   /** The folder uses the first format version: the tokenizer is the vocabulary file it named (or a file in the folder). */
   legacy: boolean;
+  /** The Hugging Face transformers fields of `config.json` (`model_type`, `text_config`, …), empty when it has none. */
+  huggingFace: Record<string, unknown>;
 }
 
 function describeIssues(error: z.ZodError, file: string): string {
@@ -166,15 +176,29 @@ function upgradeLegacy(legacy: z.infer<typeof legacyExportConfigSchema>, file: s
   };
 }
 
-/** Validate a parsed config.json of any format version, upgrading a version-1 one; `file` names it in errors. */
+/**
+ * Validate a parsed `config.json` of any format version: the `harma` section of a version-3 folder
+ * (the rest is transformers' config), or the top level of a version-1 or -2 folder (version 1 is
+ * upgraded). `file` names it in errors.
+ */
 export function parseExportConfigFile(json: unknown, file: string = EXPORT_FILES.config): ExportConfigFile {
-  const version = typeof json === 'object' && json !== null ? (json as { formatVersion?: unknown }).formatVersion : undefined;
-  if (version === 1) {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error(`${file}: not a JSON object`);
+  const { harma, ...huggingFace } = json as Record<string, unknown>;
+  if (harma !== undefined) return { config: parseExportConfig(harma, `${file} (harma section)`), legacy: false, huggingFace };
+  const { format, formatVersion } = json as { format?: unknown; formatVersion?: unknown };
+  if (format !== EXPORT_FORMAT) {
+    throw new Error(
+      `${file}: no harma section, so not a model folder written by harma export` +
+        `${huggingFace.model_type === 'clip' ? ' (a Hugging Face CLIP folder is a backbone to train from: harma train --backbone <folder>)' : ''}`,
+    );
+  }
+  if (formatVersion === 1) {
     const parsed = legacyExportConfigSchema.safeParse(json);
     if (!parsed.success) throw new Error(describeIssues(parsed.error, file));
-    return { config: upgradeLegacy(parsed.data, file), legacy: true };
+    return { config: upgradeLegacy(parsed.data, file), legacy: true, huggingFace: {} };
   }
-  return { config: parseExportConfig(json, file), legacy: false };
+  // Version 2 held the current fields at the top level.
+  return { config: parseExportConfig({ ...(json as object), formatVersion: EXPORT_FORMAT_VERSION }, file), legacy: false, huggingFace: {} };
 }
 
 /** Read and validate `config.json` of an export directory (either format version). */

@@ -61,26 +61,55 @@ describe.each(PORTABLE_BACKENDS)('exportOnnx on the golden fixtures, traced on %
       expectAllClose(await fp32.encodeTexts(BigInt64Array.from(ids, BigInt), 6), await tfjs.encodeTexts(ids, 6), { atol: 1e-4 });
     });
 
-    it('writes the graph files and a config.json describing inputs, outputs, preprocessing and tokenizer', async () => {
+    it('writes a Hugging Face folder: transformers\' CLIPConfig, the harma section, the preprocessor, the tokenizer, the graphs in onnx/', async () => {
       const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'));
+      const tokenizer = testTokenizer(16);
       expect(config).toMatchObject({
-        format: 'harma-onnx',
-        opset: 20,
-        embedDim: 32,
-        normalized: true,
-        backbone: {
-          kind: 'clip',
-          specificationVersion: 'v2',
-          config: { embedDim: 32, activation: name === 'tiny-gelu' ? 'gelu' : 'quick_gelu', text: { vocabSize: 1000 } },
-          towers: { vision: { width: 64, layers: 2 }, text: { width: 48, layers: 2 } },
+        model_type: 'clip',
+        projection_dim: 32,
+        text_config: { hidden_size: 48, num_hidden_layers: 2, max_position_embeddings: 16, vocab_size: 1000, hidden_act: name === 'tiny-gelu' ? 'gelu' : 'quick_gelu', bos_token_id: tokenizer.startOfTextId, eos_token_id: tokenizer.endOfTextId, pad_token_id: 0 },
+        vision_config: { hidden_size: 64, num_hidden_layers: 2, image_size: 32, patch_size: 8 },
+        harma: {
+          format: 'harma-onnx',
+          formatVersion: 3,
+          opset: 20,
+          embedDim: 32,
+          normalized: true,
+          backbone: {
+            kind: 'clip',
+            specificationVersion: 'v2',
+            config: { embedDim: 32, activation: name === 'tiny-gelu' ? 'gelu' : 'quick_gelu', text: { vocabSize: 1000 } },
+            towers: { vision: { width: 64, layers: 2 }, text: { width: 48, layers: 2 } },
+          },
+          preprocess: { size: 32, resize: 'squash', interpolation: 'bicubic' },
+          tokenizer: {
+            kind: 'clip-bpe',
+            contextLength: 16,
+            padId: 0,
+            vocabularySize: tokenizer.vocabularySize,
+            files: ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'],
+          },
+          vision: { file: 'onnx/vision_model.onnx', quantized: 'onnx/vision_model_quantized.onnx', input: 'pixel_values', output: 'image_embeds', inputShape: ['batch_size', 3, 32, 32] },
+          text: { file: 'onnx/text_model.onnx', quantized: 'onnx/text_model_quantized.onnx', input: 'input_ids', output: 'text_embeds', inputShape: ['batch_size', 16], inputType: 'int64' },
+          metadata: { fixture: name },
         },
-        preprocess: { size: 32, resize: 'squash', interpolation: 'bicubic' },
-        tokenizer: { kind: 'clip-bpe', contextLength: 16, padId: 0, vocabularySize: testTokenizer(16).vocabularySize, files: ['vocab.json', 'merges.txt'] },
-        vision: { file: 'vision_model.onnx', quantized: 'vision_model_quantized.onnx', input: 'pixel_values', output: 'image_embeds', inputShape: ['batch_size', 3, 32, 32] },
-        text: { file: 'text_model.onnx', quantized: 'text_model_quantized.onnx', input: 'input_ids', output: 'text_embeds', inputShape: ['batch_size', 16], inputType: 'int64' },
-        metadata: { fixture: name },
       });
-      const vision = decodeOnnxModel(await readFile(path.join(dir, 'vision_model.onnx')), 'vision_model.onnx');
+      const preprocessor = JSON.parse(await readFile(path.join(dir, 'preprocessor_config.json'), 'utf8'));
+      expect(preprocessor).toEqual({
+        image_processor_type: 'CLIPImageProcessor',
+        do_convert_rgb: true,
+        do_resize: true,
+        size: { height: 32, width: 32 },
+        resample: 3,
+        do_center_crop: false,
+        crop_size: { height: 32, width: 32 },
+        do_rescale: true,
+        rescale_factor: 1 / 255,
+        do_normalize: true,
+        image_mean: [...fixture.model.preprocess.mean],
+        image_std: [...fixture.model.preprocess.std],
+      });
+      const vision = decodeOnnxModel(await readFile(path.join(dir, 'onnx', 'vision_model.onnx')), 'vision_model.onnx');
       expect(vision.opsetImport.find((set) => !set.domain)?.version).toBe(20);
       expect(vision.graph.input[0]?.type.tensorType.shape?.dim).toEqual([{ dimParam: 'batch_size' }, { dimValue: 3 }, { dimValue: 32 }, { dimValue: 32 }]);
       // Weights are initializers under their state-dict names, adapters included.

@@ -8,6 +8,7 @@ import { encodeOnnxModel, type OnnxModel } from '@harma/core';
 import { quantizeModelInt8, type QuantizeOptions, type QuantizeReport } from '../quantize/quantize-int8';
 import { INFERENCE_VERSION } from '../version';
 import { EXPORT_FILES, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, parseExportConfig, type ExportConfig } from './export-config';
+import { huggingFacePreprocessorConfig } from './preprocessor-config';
 import { traceTower } from './tower-trace';
 
 /** ONNX operator set of exported graphs (20: `Gelu`; ≥ 17: `LayerNormalization`) and the IR version it needs. */
@@ -67,7 +68,7 @@ export interface ExportOnnxOptions extends BuildTowerOptions {
    * package specifier or an absolute path), recorded so that loaders import it. Default: none.
    */
   plugin?: string;
-  /** Free-form JSON recorded in config.json (adapter options, checkpoint names). */
+  /** Free-form JSON recorded in config.json's harma section (adapter options, checkpoint names). */
   metadata?: Record<string, unknown>;
 }
 
@@ -102,6 +103,7 @@ function operatorCounts(model: OnnxModel): Record<string, number> {
 async function writeTower(dir: string, tower: TowerName, model: OnnxModel, quantize: ExportOnnxOptions['quantize']): Promise<TowerExport> {
   const file = tower === 'vision' ? EXPORT_FILES.vision : EXPORT_FILES.text;
   const bytes = encodeOnnxModel(model);
+  await mkdir(path.dirname(path.join(dir, file)), { recursive: true });
   await writeFileAtomic(path.join(dir, file), bytes);
   const out: TowerExport = {
     file,
@@ -121,11 +123,14 @@ async function writeTower(dir: string, tower: TowerName, model: OnnxModel, quant
 }
 
 /**
- * Export both towers of an adapted backbone to `dir`: `vision_model.onnx`, `text_model.onnx`
- * (and their `*_quantized.onnx` int8 variants unless `quantize: false`), the tokenizer's files
- * and `config.json` with the backbone's description, preprocessing and tokenizer. The graphs are
- * traced from the tfjs computation on the active backend, so whatever is attached to the backbone
- * is baked in. Check the result with `verifyExport`; open it with `loadExportedModel`.
+ * Export both towers of an adapted backbone to `dir` as a Hugging Face model folder:
+ * `onnx/vision_model.onnx`, `onnx/text_model.onnx` (and their `*_quantized.onnx` int8 variants
+ * unless `quantize: false`), the tokenizer's files, `preprocessor_config.json`, and `config.json`
+ * holding transformers' config of the backbone (`Backbone.huggingFaceConfig`, for CLIP
+ * `model_type: "clip"`) and HarMA.js's own section `harma` (description, preprocessing,
+ * tokenizer, graphs). transformers.js opens a CLIP export with its standard CLIP classes. The
+ * graphs are traced from the tfjs computation on the active backend, so whatever is attached to
+ * the backbone is baked in. Check the result with `verifyExport`; open it with `loadExportedModel`.
  */
 export async function exportOnnx(backbone: Backbone, dir: string, options: ExportOnnxOptions = {}): Promise<OnnxExport> {
   const tokenizer = options.tokenizer ?? requireTokenizer(backbone, `export to ${dir}`);
@@ -180,6 +185,9 @@ export async function exportOnnx(backbone: Backbone, dir: string, options: Expor
     },
     metadata: options.metadata,
   });
-  await writeFileAtomic(path.join(dir, EXPORT_FILES.config), `${JSON.stringify(config, null, 2)}\n`);
+  // transformers' fields first (when the backbone has a transformers class), then HarMA.js's own.
+  const configJson = { ...backbone.huggingFaceConfig?.(tokenizer), harma: config };
+  await writeFileAtomic(path.join(dir, EXPORT_FILES.config), `${JSON.stringify(configJson, null, 2)}\n`);
+  await writeFileAtomic(path.join(dir, EXPORT_FILES.preprocessor), `${JSON.stringify(huggingFacePreprocessorConfig(backbone.preprocess), null, 2)}\n`);
   return { dir, config, vision: towers.vision, text: towers.text };
 }

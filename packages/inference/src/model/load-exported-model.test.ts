@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -46,7 +46,7 @@ describe('loadExportedModel', () => {
       expect(model.precision).toBe('fp32');
       expect(model.preprocess).toEqual(fixture.model.preprocess);
       expect([...model.tokenizer.encode(captions)]).toEqual([...tokenizer.encode(captions)]);
-      expect(model.files.map((file) => path.basename(file))).toEqual(['config.json', 'vision_model.onnx', 'text_model.onnx']);
+      expect(model.files.map((file) => path.relative(dir, file))).toEqual(['config.json', 'onnx/vision_model.onnx', 'onnx/text_model.onnx']);
       expectAllClose(await model.encoder.encodeImages(firstRows('images', 3) as Float32Array, 3), tf.slice(fixture.outputs.get('image_emb') as tf.Tensor, 0, 3).dataSync(), { atol: 1e-4 }, 'image_emb');
       expectAllClose(await model.encoder.encodeTexts(firstRows('text', 3) as Int32Array, 3), tf.slice(fixture.outputs.get('text_emb') as tf.Tensor, 0, 3).dataSync(), { atol: 1e-4 }, 'text_emb');
     } finally {
@@ -57,7 +57,7 @@ describe('loadExportedModel', () => {
   it('runs the int8 graphs when asked', async () => {
     const model = await loadExportedModel(dir, { precision: 'int8' });
     expect(model.precision).toBe('int8');
-    expect(model.files.map((file) => path.basename(file))).toEqual(['config.json', 'vision_model_quantized.onnx', 'text_model_quantized.onnx']);
+    expect(model.files.map((file) => path.relative(dir, file))).toEqual(['config.json', 'onnx/vision_model_quantized.onnx', 'onnx/text_model_quantized.onnx']);
     await model.dispose();
   });
 
@@ -76,7 +76,7 @@ describe('loadExportedModel', () => {
   it('falls back to tfjs when ONNX Runtime cannot run the graphs (auto), and says why', async () => {
     const broken = path.join(work, 'broken');
     await exportOnnx(fixture.model, broken, { tokenizer, quantize: false });
-    await writeFile(path.join(broken, 'vision_model.onnx'), 'not a graph');
+    await writeFile(path.join(broken, 'onnx', 'vision_model.onnx'), 'not a graph');
     await expect(loadExportedModel(broken)).rejects.toThrow();
     const reasons: unknown[] = [];
     const model = await loadExportedModel(broken, { engine: 'auto', weights: [path.join(fixture.dir, 'weights.safetensors')], adapters, onFallback: (error) => reasons.push(error) });
@@ -88,15 +88,20 @@ describe('loadExportedModel', () => {
   it('opens a folder of the first format version, whose vocabulary file users bring', async () => {
     const old = path.join(work, 'v1');
     await exportOnnx(fixture.model, old, { tokenizer, quantize: false });
-    const current = JSON.parse(await readFile(path.join(old, 'config.json'), 'utf8')) as Record<string, unknown> & { backbone: Record<string, unknown> };
+    // A version-1 folder: HarMA.js's config at the top level, the graphs beside it, a vocabulary file named.
+    const { harma: current } = JSON.parse(await readFile(path.join(old, 'config.json'), 'utf8')) as { harma: Record<string, unknown> & { backbone: Record<string, unknown>; vision: object; text: object } };
     const legacy = {
       ...current,
       formatVersion: 1,
       backbone: { kind: 'clip', specificationVersion: 'v1', model: current.backbone.config, parameters: current.backbone.parameters },
       tokenizer: { contextLength: 16, padId: 0, vocabulary: 'vocab.txt.gz', vocabularySize: 1000 },
+      vision: { ...current.vision, file: 'vision_model.onnx', quantized: undefined },
+      text: { ...current.text, file: 'text_model.onnx', quantized: undefined },
     };
     await writeFile(path.join(old, 'config.json'), JSON.stringify(legacy));
-    await rm(path.join(old, 'vocab.json'));
+    await rename(path.join(old, 'onnx', 'vision_model.onnx'), path.join(old, 'vision_model.onnx'));
+    await rename(path.join(old, 'onnx', 'text_model.onnx'), path.join(old, 'text_model.onnx'));
+    for (const file of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt']) await rm(path.join(old, file));
     await expect(loadExportedModel(old)).rejects.toThrow(/cannot read its clip-bpe tokenizer .*vocab\.txt\.gz.*; put the vocabulary the model was trained with in the model folder, pass it as the vocabulary option/);
     await writeOpenClipVocabulary(path.join(old, 'vocab.txt.gz'), tokenizer.vocabulary);
     const model = await loadExportedModel(old);
@@ -109,12 +114,12 @@ describe('loadExportedModel', () => {
     await expect(loadExportedModel(work)).rejects.toThrow(/config\.json: not found; is .* a model folder written by harma export\?/);
     const withPlugin = path.join(work, 'plugin');
     await exportOnnx(fixture.model, withPlugin, { tokenizer, quantize: false, plugin: '@harma-examples/not-installed/register' });
-    const config = JSON.parse(await readFile(path.join(withPlugin, 'config.json'), 'utf8')) as { backbone: { plugin: string }; tokenizer: { kind: string } };
-    expect(config.backbone.plugin).toBe('@harma-examples/not-installed/register');
+    const config = JSON.parse(await readFile(path.join(withPlugin, 'config.json'), 'utf8')) as { harma: { backbone: { plugin: string }; tokenizer: { kind: string } } };
+    expect(config.harma.backbone.plugin).toBe('@harma-examples/not-installed/register');
     // The kinds it needs are registered (clip is built in): the plug-in is not imported at all.
     const model = await loadExportedModel(withPlugin);
     await model.dispose();
-    config.tokenizer.kind = 'words-of-a-plugin';
+    config.harma.tokenizer.kind = 'words-of-a-plugin';
     await writeFile(path.join(withPlugin, 'config.json'), JSON.stringify(config));
     await expect(loadExportedModel(withPlugin)).rejects.toThrow(/model .*plugin: plug-in '@harma-examples\/not-installed\/register' could not be imported/);
   });
