@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import type { AdapterMethodName } from '@harma/adapters';
-import { configureLogging, initBackend, type LogFormat } from '@harma/core';
+import { configureLogging, initBackend, useBackend, type LogFormat } from '@harma/core';
 import { formatMetricsTable } from '@harma/metrics';
 import { loadTrainConfig } from './config/load-config';
 import { adapterOption } from './commands/adapter-option';
 import { infoCommand } from './commands/info';
+import { shippedBackboneNames } from './model/backbone-name';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
 import { exportCommand } from './commands/export';
@@ -19,6 +20,17 @@ const BACKBONE_FOLDER = [
   '--backbone <folder>',
   "a Hugging Face CLIP folder (config.json, model.safetensors, tokenizer files) as the backbone, replacing the config's backbone section",
 ] as const;
+
+/** `label` then the names, comma separated, wrapped at 80 columns under the first name. */
+function wrapList(label: string, names: readonly string[]): string {
+  const lines = [`  ${label}`];
+  for (const [index, name] of names.entries()) {
+    const item = index < names.length - 1 ? `${name}, ` : name;
+    if (lines[lines.length - 1]!.length + item.trimEnd().length > 80) lines.push(' '.repeat(2 + label.length));
+    lines[lines.length - 1] += item;
+  }
+  return lines.map((line) => line.trimEnd()).join('\n');
+}
 
 const program = new Command('harma')
   .description('HarMA: parameter-efficient adaptation of CLIP to remote-sensing image-text retrieval')
@@ -113,13 +125,18 @@ program.addCommand(
 program
   .command('info')
   .description('parameter counts per group (no weights needed): ViT-B/32 + HarMA trains 5,934,397 of 157,211,710')
-  .option('--arch <name>', 'shipped architecture or open_clip config JSON', 'ViT-B-32')
+  .option('--backbone <name>', 'a shipped backbone config name (listed below) or an open_clip model config .json file', 'ViT-B-32')
+  // The option's earlier name, kept working for scripts (hidden from the help).
+  .addOption(new Option('--arch <name>', 'old name of --backbone').hideHelp().conflicts('backbone'))
   .addOption(adapterOption().default('harma'))
   .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']).default('adapters'))
   .option('--json', 'print JSON')
-  .action(async (options: { arch: string; adapter: AdapterMethodName; trainable: 'adapters' | 'full'; json?: boolean }) => {
-    await initBackend();
-    process.stdout.write(`${await infoCommand(options)}\n`);
+  .addHelpText('after', () => `\nShipped backbone configs:\n${shippedBackboneNames().map(({ kind, names }) => wrapList(`${kind}: `, names)).join('\n')}`)
+  .action(async (options: { backbone: string; arch?: string; adapter: AdapterMethodName; trainable: 'adapters' | 'full'; json?: boolean }) => {
+    // Counting does no arithmetic: the cpu backend leaves the zero weights untouched (see countFor),
+    // where the wasm backend would hold them all in its heap.
+    await useBackend('cpu');
+    process.stdout.write(`${await infoCommand({ ...options, backbone: options.arch ?? options.backbone })}\n`);
   });
 
 program

@@ -6,7 +6,7 @@ export { toHuggingFaceClipConfig, fromHuggingFaceClipConfig } from './hugging-fa
 export type { ClipSpecialTokenIds } from './hugging-face-config';
 export { readHuggingFaceClipFolder, checkEndOfTextPooling } from './hugging-face-folder';
 export type { HuggingFaceClipFolder, ReadHuggingFaceClipFolderOptions } from './hugging-face-folder';
-export { loadModelConfig, listModelConfigs, modelConfigsDirectory } from './model-configs';
+export { loadModelConfig, listModelConfigs, modelConfigsDirectory, SHIPPED_MODEL_CONFIG_NAMES } from './model-configs';
 export type { ShippedModelConfigName } from './model-configs';
 export { ClipModel, createClip, clipPreprocessSpec, CLIP_MEAN, CLIP_STD } from './clip-model';
 export type { ClipForwardOptions, ClipForwardResult, CreateClipOptions } from './clip-model';
