@@ -103,7 +103,7 @@ describe('harma info arguments', () => {
 
   it('names what it cannot read', async () => {
     expect(await harmaInfoError(['--backbone', 'RN50'])).toMatch(/^harma: unknown backbone 'RN50': give a shipped config name \(clip: ViT-S-32, /);
-    expect(await harmaInfoError(['--backbone', dir])).toContain(`harma: '${dir}' is a folder, which harma info does not read`);
+    expect(await harmaInfoError(['--backbone', dir])).toContain(`harma: '${dir}' is a folder without a config.json`);
     const resnet = path.join(dir, 'RN50.json');
     // open_clip's RN50.json vision tower.
     await writeFile(resnet, JSON.stringify({ embed_dim: 1024, vision_cfg: { image_size: 224, layers: [3, 4, 6, 3], width: 64, patch_size: null }, text_cfg: {} }));

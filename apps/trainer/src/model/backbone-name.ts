@@ -1,14 +1,15 @@
-import { statSync } from 'node:fs';
-import { SHIPPED_MODEL_CONFIG_NAMES } from '@harma/backbones';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { SHIPPED_MODEL_CONFIG_NAMES, readHuggingFaceClipFolder, type ClipConfig } from '@harma/backbones';
 
 /** A backbone named on the command line: the registry kind that builds it and its factory's `config`. */
 export interface NamedBackbone {
-  /** The name as given: a shipped config name or a config file path. */
+  /** The name as given: a shipped config name, a config file path or a Hugging Face model folder. */
   name: string;
   /** Backbone registry kind (`clip`). */
   kind: string;
-  /** The factory's `config` option (core's `BackboneOptions.config`). */
-  config: string;
+  /** The factory's `config` option (core's `BackboneOptions.config`): a name, a file, or the architecture read from a folder. */
+  config: string | ClipConfig;
 }
 
 /** The names one backbone kind answers to; a new kind is one more entry in `NAME_SOURCES`. */
@@ -36,17 +37,20 @@ export function shippedBackboneNames(): Array<{ kind: string; names: readonly st
 
 /**
  * The backbone kind and config a `--backbone` value names: a shipped config (`ViT-B-32`,
- * `ViT-H-14`, …) or an open_clip model config `.json` file. Anything else — a folder, an unknown
- * name — is an error listing the shipped names.
+ * `ViT-H-14`, …), an open_clip model config `.json` file, or a Hugging Face CLIP folder (only its
+ * `config.json` is read: sizes, not weights). Anything else is an error listing the shipped names.
  */
-export function resolveBackboneName(name: string): NamedBackbone {
+export async function resolveBackboneName(name: string): Promise<NamedBackbone> {
   const source = NAME_SOURCES.find((candidate) => candidate.claims(name));
   if (source) return { name, kind: source.kind, config: name };
+  if (isDirectory(name) && existsSync(path.join(name, 'config.json'))) {
+    return { name, kind: 'clip', config: (await readHuggingFaceClipFolder(name, { weights: false, vocabulary: false })).config };
+  }
   const shipped = shippedBackboneNames()
     .map(({ kind, names }) => `${kind}: ${names.join(', ')}`)
     .join('; ');
-  const what = isDirectory(name) ? `'${name}' is a folder, which harma info does not read` : `unknown backbone '${name}'`;
-  throw new Error(`${what}: give a shipped config name (${shipped}) or the path of an open_clip model config .json file`);
+  const what = isDirectory(name) ? `'${name}' is a folder without a config.json` : `unknown backbone '${name}'`;
+  throw new Error(`${what}: give a shipped config name (${shipped}), the path of an open_clip model config .json file, or a Hugging Face CLIP folder`);
 }
 
 function isDirectory(name: string): boolean {

@@ -62,7 +62,7 @@ function groupOf(name: string, attached: Set<string>, backbone: Backbone): strin
 export async function countFor(backboneName: string, options: CountOptions = {}): Promise<ParameterCounts> {
   const adapter = options.adapter ?? 'harma';
   const trainableMode = options.trainable ?? 'adapters';
-  const { kind, config } = resolveBackboneName(backboneName);
+  const { kind, config } = await resolveBackboneName(backboneName);
   ensureBuiltInBackbones();
   const backbone = await createBackbone(kind, { config });
   try {
