@@ -28,11 +28,16 @@ async function tensorsOf(file: string): Promise<Map<string, number[]>> {
   return new Map([...tensors].map(([name, tensor]) => [name, Array.from(tensor.dataSync())]));
 }
 
-/** Start `harma train` in a child process and SIGKILL it once `count` steps are logged. */
+/**
+ * Start `harma train` in a child process and SIGKILL it once `count` steps are logged — its whole
+ * process group, as closing a terminal or `kill -9` of a job does: `harma train` and the training
+ * process it supervises.
+ */
 async function trainAndKill(output: string, count: number): Promise<number> {
   const child = spawn(process.execPath, [cli, 'train', '--config', configFile, '--output', output, '--checkpoint-every', '2', '--no-progress'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, HARMA_LOG_LEVEL: 'warn' },
+    detached: true,
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -44,7 +49,7 @@ async function trainAndKill(output: string, count: number): Promise<number> {
     if (child.exitCode !== null) throw new Error(`harma train exited early (${child.exitCode}): ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  child.kill('SIGKILL');
+  process.kill(-(child.pid as number), 'SIGKILL');
   await exited;
   return (await log.read()).filter((r) => r.type === 'step').length;
 }
@@ -68,9 +73,9 @@ describe('harma train --resume after a kill', () => {
     expect(resumed.test?.metrics).toEqual(reference.test?.metrics);
     expect(await tensorsOf(path.join(killedDir, 'last.safetensors'))).toEqual(await tensorsOf(path.join(dir, 'straight', 'last.safetensors')));
     expect(await tensorsOf(path.join(killedDir, 'best.safetensors'))).toEqual(await tensorsOf(path.join(dir, 'straight', 'best.safetensors')));
-    // The log holds each step once, as the uninterrupted run's does.
+    // The log holds each step once, numbered from 1 as on the screen.
     const steps = (await new MetricsLog(path.join(killedDir, 'metrics.jsonl')).read()).filter((r) => r.type === 'step').map((r) => r.globalStep);
-    expect(steps).toEqual(Array.from({ length: reference.globalStep }, (_, i) => i));
+    expect(steps).toEqual(Array.from({ length: reference.globalStep }, (_, i) => i + 1));
   });
 
   it('refuses to resume a run whose settings changed', async () => {
