@@ -18,11 +18,21 @@ function describeIssues(error: ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
-/** `training.lr=4e-4` → the key path and the value, parsed as YAML (`4e-4`, `true`, `[0.9, 0.98]` become numbers, booleans, lists). */
+/**
+ * `training.lr=4e-4` → the key path and the value, parsed as YAML (`4e-4`, `true`, `[0.9, 0.98]`
+ * become numbers, booleans, lists); text YAML cannot read (`@scope/plugin`) stays text.
+ */
 function parseOverride(assignment: string): { keys: string[]; value: unknown } {
   const equals = assignment.indexOf('=');
   if (equals <= 0) throw new Error(`override '${assignment}' is not key.path=value`);
-  return { keys: assignment.slice(0, equals).trim().split('.'), value: YAML.parse(assignment.slice(equals + 1)) as unknown };
+  const text = assignment.slice(equals + 1);
+  let value: unknown;
+  try {
+    value = YAML.parse(text) as unknown;
+  } catch {
+    value = text;
+  }
+  return { keys: assignment.slice(0, equals).trim().split('.'), value };
 }
 
 function setAt(target: Record<string, unknown>, keys: readonly string[], value: unknown, assignment: string): void {
