@@ -7,6 +7,7 @@ import { loadTrainConfig } from './config/load-config';
 import { adapterOption } from './commands/adapter-option';
 import { infoCommand } from './commands/info';
 import { shippedBackboneNames } from './model/backbone-name';
+import { splitAnnotationsCommand } from './commands/split-annotations';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
 import { exportCommand } from './commands/export';
@@ -127,6 +128,17 @@ program
     // where the wasm backend would hold them all in its heap.
     await useBackend('cpu');
     process.stdout.write(`${await infoCommand({ ...options, backbone: options.arch ?? options.backbone })}\n`);
+  });
+
+program
+  .command('split-annotations')
+  .description("split a one-file caption data set (RSITMD's dataset_RSITMD.json, RSICD's dataset_rsicd.json) into the train/val/test annotation files a run config names")
+  .argument('<file>', 'the dataset_*.json file: { images: [{ filename, split, sentences: [{ raw }] }] }')
+  .requiredOption('--out <dir>', 'folder for <name>_train.json, <name>_val.json, <name>_test.json')
+  .option('--val <n>', 'training images that validate, drawn at random, when the file has no val split')
+  .option('--seed <seed>', 'seed of that draw', '0')
+  .action(async (file: string, options: { out: string; val?: string; seed: string }) => {
+    process.stdout.write(`${await splitAnnotationsCommand(file, { out: options.out, seed: options.seed, ...(options.val === undefined ? {} : { valImages: Number(options.val) }) })}\n`);
   });
 
 program
