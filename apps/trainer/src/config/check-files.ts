@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
 import type { TrainConfig } from './train-config';
 
 /** Where pretrained weights come from, said wherever one is missing (HarMA.js downloads none). */
@@ -12,8 +11,6 @@ const WEIGHTS_HELP =
 const VOCABULARY_HELP =
   "CLIP's vocabulary, bpe_simple_vocab_16e6.txt.gz, ships with open_clip and OpenAI's CLIP; a Hugging Face vocab.json (with merges.txt) or tokenizer.json works too " +
   '(docs/reproduce.md, section "1. Files and where they go"); the demo\'s small model has its own, runs/demo/vocab.txt.gz (`npm run demo`).';
-
-const ARCHITECTURE_HELP = 'backbone.config is a shipped name (ViT-B-32, `harma info --help` lists them), an open_clip model config .json or a Hugging Face CLIP folder.';
 
 const DATA_HELP =
   'Annotation files are the HarMA/PIR JSON files (training: one entry per caption; val/test: one entry per image), with data.images the folder their image paths are relative to ' +
@@ -38,7 +35,10 @@ export class ConfigFilesError extends Error {
 }
 
 export interface CheckConfigFilesOptions {
-  /** Check the backbone's files (architecture file or folder, weights, vocabulary). Default: true. */
+  /**
+   * Check the backbone's weight and vocabulary files. Default: true. (`backbone.config` is left to
+   * the backbone's factory, which knows what a folder or file of its kind must hold.)
+   */
   backbone?: boolean;
   /** Which data splits' annotation files to check, and the image folder with them. Default: none. */
   splits?: ReadonlyArray<'train' | 'val' | 'test'>;
@@ -62,8 +62,7 @@ export function checkConfigFiles(config: TrainConfig, options: CheckConfigFilesO
     if (missingPath(file, folder)) missing.push({ key, path: file, help });
   };
   if (options.backbone ?? true) {
-    const { config: architecture, weights, vocabulary } = config.backbone;
-    if (path.isAbsolute(architecture)) need('backbone.config', architecture, ARCHITECTURE_HELP);
+    const { weights, vocabulary } = config.backbone;
     weights.forEach((file, i) => need(`backbone.weights[${i}]`, file, WEIGHTS_HELP));
     if (vocabulary !== undefined) need('backbone.vocabulary', vocabulary, VOCABULARY_HELP);
   }

@@ -185,6 +185,11 @@ async function writeRunConfig(config: TrainConfig, adapterType: string, file: Ru
   await writeFileAtomic(file('config'), `${JSON.stringify({ ...config, adapter: { ...config.adapter, type: adapterType } }, null, 2)}\n`);
 }
 
+/** `1 epoch`, `3 epochs`, `1,200 steps`. */
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 function logStart(run: Run, adapterType: string): void {
   const { session, config } = run;
   const counts = session.model.countParameters();
@@ -193,7 +198,7 @@ function logStart(run: Run, adapterType: string): void {
   run.logger.info(
     { details: { trainable: counts.trainable, total: counts.total, percent, steps: session.totalSteps, warmup: session.schedule.warmupSteps } },
     `training ${what}: ${counts.trainable.toLocaleString('en')} of ${counts.total.toLocaleString('en')} parameters (${percent} %), ` +
-      `${config.training.epochs} epochs of ${session.loader.batchesPerEpoch.toLocaleString('en')} steps, the first ${session.schedule.warmupSteps.toLocaleString('en')} steps warming up`,
+      `${count(config.training.epochs, 'epoch')} of ${count(session.loader.batchesPerEpoch, 'step')}, ${count(session.schedule.warmupSteps, 'warm-up step')}`,
   );
 }
 
