@@ -8,6 +8,7 @@ import { initBackend, loadSafetensors } from '@harma/core';
 import { loadTrainConfig } from '../src/config/load-config';
 import { MetricsLog, type StepRecord } from '../src/train/metrics-log';
 import { runTraining, type TrainRunResult } from '../src/train/run-training';
+import { tensorsOf } from './tensors-of';
 import { writeTinyRun } from './tiny-run';
 
 // Real signals to a real `harma train` (the built CLI): what Ctrl-C in a terminal and `kill` do.
@@ -60,13 +61,6 @@ async function savedSteps(output: string): Promise<number> {
   const { metadata, tensors } = await loadSafetensors(path.join(output, 'state.safetensors'));
   for (const tensor of tensors.values()) tensor.dispose();
   return (JSON.parse(metadata.progress as string) as { globalStep: number }).globalStep;
-}
-
-async function tensorsOf(file: string): Promise<Map<string, number[]>> {
-  const { tensors } = await loadSafetensors(file);
-  const values = new Map([...tensors].map(([name, tensor]) => [name, Array.from(tensor.dataSync())]));
-  for (const tensor of tensors.values()) tensor.dispose();
-  return values;
 }
 
 /** Run a printed shell command in the test folder; resolves with its exit code and stderr. */

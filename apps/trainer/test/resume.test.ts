@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, loadSafetensors } from '@harma/core';
+import { initBackend } from '@harma/core';
 import { loadTrainConfig } from '../src/config/load-config';
 import { MetricsLog } from '../src/train/metrics-log';
 import { runTraining } from '../src/train/run-training';
+import { tensorsOf } from './tensors-of';
 import { writeTinyRun } from './tiny-run';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
@@ -22,11 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
-
-async function tensorsOf(file: string): Promise<Map<string, number[]>> {
-  const { tensors } = await loadSafetensors(file);
-  return new Map([...tensors].map(([name, tensor]) => [name, Array.from(tensor.dataSync())]));
-}
 
 /**
  * Start `harma train` in a child process and SIGKILL it once `count` steps are logged — its whole

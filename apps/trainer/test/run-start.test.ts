@@ -11,6 +11,7 @@ import { loadTrainConfig } from '../src/config/load-config';
 import { renderHtmlReport } from '../src/report/html-report';
 import { MetricsLog, type EvaluationRecord, type StepRecord } from '../src/train/metrics-log';
 import { readRunData } from '../src/train/run-data';
+import { RunInterrupted } from '../src/train/run-interruption';
 import { runTraining } from '../src/train/run-training';
 import { writeTinyRun } from './tiny-run';
 
@@ -50,6 +51,15 @@ describe('a run that cannot start says why, and leaves no run folder behind', ()
     expect(cliRun.stderr).toContain(`backbone.vocabulary: ${path.join(dir, 'gone.txt.gz')} does not exist`);
     expect(cliRun.stderr).toMatch(/bpe_simple_vocab_16e6\.txt\.gz, ships with open_clip/);
     expect(existsSync(path.join(dir, 'runs'))).toBe(false);
+  });
+
+  it('asked to stop before its first step, writes nothing', async () => {
+    const { dir, config } = await tinyRun('abort');
+    const loaded = await loadTrainConfig(config, ['output=runs/abort'], { cwd: dir });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runTraining(loaded, { progress: false, signal: controller.signal })).rejects.toThrow(RunInterrupted);
+    expect(existsSync(loaded.output)).toBe(false);
   });
 
   it('refuses a batch larger than the training set, saying which value to lower and to what', async () => {
