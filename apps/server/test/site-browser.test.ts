@@ -2,6 +2,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { SeededRandom } from '@harma/core';
+import { normalizeCaption, syntheticVocabulary } from '@harma/data';
+import { loadExportedModel } from '@harma/inference';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer, type HarmaServer } from '../src/server';
@@ -38,6 +41,7 @@ function median(values: readonly number[]): number {
 
 describeWithBrowser('harma site: the gallery searched in headless Chromium from static files', (executablePath) => {
   let root: string;
+  let model: string;
   let server: HarmaServer;
   let browser: Browser;
   const sites: Record<'int8' | 'fp32', { host: StaticFileServer; page: Page; problems: string[]; foreign: string[]; loadMs: number; readyMs: number }> = {} as never;
@@ -50,7 +54,7 @@ describeWithBrowser('harma site: the gallery searched in headless Chromium from 
 
   beforeAll(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'harma-site-browser-'));
-    const model = await exportTinyModel(path.join(root, 'model'), { quantize: true });
+    model = await exportTinyModel(path.join(root, 'model'), { quantize: true });
     const gallery = path.join(root, 'gallery');
     await writeTestImages(gallery, 40);
     server = await createServer({ model, gallery, indexDir: path.join(root, 'index'), port: 0, rateLimit: false }, { logger: captureLogs().logger });
@@ -123,6 +127,30 @@ describeWithBrowser('harma site: the gallery searched in headless Chromium from 
       hits.forEach((hit, i) => expect(hit.score).toBeCloseTo(expected[i]?.score as number, 4));
     }
     console.info(`fp32 per-query time in the page: median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`);
+  });
+
+  it("tokenizes queries as the export's own tokenizer does, for queries of every length", async () => {
+    const words = syntheticVocabulary();
+    const rng = new SeededRandom('site-queries');
+    const queries = Array.from({ length: 60 }, (_, i) => Array.from({ length: 1 + (i % 30) }, () => words[Math.floor(rng.uniform() * words.length)]).join(i % 3 === 0 ? ', ' : ' '));
+    // A string, so that the test runner leaves the page's dynamic imports alone.
+    const script = `(async () => {
+      const { AutoTokenizer } = await import('./runtime/transformers.min.js');
+      const { queryIds } = await import('./query-ids.js');
+      const { normalizeQuery } = await import('./normalize-query.js');
+      const tokenizer = await AutoTokenizer.from_pretrained('model');
+      return ${JSON.stringify(queries)}.map((query) => Array.from(queryIds(tokenizer.encode(normalizeQuery(query)), 16), Number));
+    })()`;
+    const pageIds = (await sites.int8.page.evaluate(script)) as number[][];
+    const exported = await loadExportedModel(model, { warmUp: false });
+    try {
+      const ids = exported.tokenizer.encode(queries.map((query) => normalizeCaption(query)));
+      expect(pageIds.flat()).toEqual(Array.from(ids));
+      // Some queries are longer than the context: their last id is the end token, not a cut word.
+      expect(pageIds.filter((row) => row[15] !== 0).length).toBeGreaterThan(10);
+    } finally {
+      await exported.dispose();
+    }
   });
 
   it('renders each hit with its thumbnail, path and score, best first; typing alone searches', async () => {

@@ -9,7 +9,7 @@ import { infoCommand } from './commands/info';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
 import { exportCommand } from './commands/export';
-import { serveCommand, serveUntilSignal } from '@harma/server';
+import { serveCommand, serveUntilSignal, siteCommand } from '@harma/server';
 import { runTraining } from './train/run-training';
 import { demoCommand } from './commands/demo';
 import { DEMO_PRESET, DEMO_TEST_PRESET } from './demo/demo-preset';
@@ -97,6 +97,8 @@ program.addCommand(
     await serveUntilSignal(options);
   }).description('serve text-to-image and image-to-text search over a gallery folder (HTTP API + web page)'),
 );
+
+program.addCommand(siteCommand('site'));
 
 program
   .command('info')

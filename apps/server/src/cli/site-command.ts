@@ -54,7 +54,7 @@ export function siteProgressPrinter(stream: NodeJS.WriteStream): (progress: Site
 export function formatSiteSummary(site: StaticSite): string {
   const { manifest } = site;
   const lines = [
-    `wrote ${site.out}: ${manifest.gallery.images} images, ${manifest.model.precision} text model, ${(site.bytes / 1e6).toFixed(1)} MB in ${site.seconds.toFixed(1)} s`,
+    `wrote ${site.out}: ${manifest.gallery.images} images, ${manifest.model.precision} text model${site.quantized ? ' (quantised from the float32 graph: the export has no int8 graphs)' : ''}, ${(site.bytes / 1e6).toFixed(1)} MB in ${site.seconds.toFixed(1)} s`,
     ...site.skipped.map((file) => `  skipped ${file.path}: ${file.reason}`),
     `serve the folder with any static file host, e.g. \`npx http-server ${site.out}\` or \`python3 -m http.server -d ${site.out}\`, and open it in a browser`,
   ];

@@ -1,17 +1,21 @@
 import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EXPORT_FILES, readExportConfig } from '@harma/inference';
-import type { SiteFile } from './site-file';
+import { decodeOnnxModel, encodeOnnxModel, EXPORT_FILES, quantizeModelInt8, readExportConfig } from '@harma/inference';
+import { copySiteFiles, type SiteFile } from './site-file';
 
 /** Weights of the text graph a site ships. */
 export type SitePrecision = 'int8' | 'fp32';
 
 /** The model part of a site: the files the page loads and what it needs to know about them. */
 export interface SiteModel {
-  /** config.json, tokenizer.json, tokenizer_config.json and the chosen text graph, under `model/`. */
+  /** config.json, tokenizer.json and tokenizer_config.json, under `model/`. */
   files: SiteFile[];
-  /** The text graph among `files`. */
-  graph: SiteFile;
+  /**
+   * The text graph of `precision` (`writeSiteGraph` puts it in the site). With `quantize`, the
+   * source is the float32 graph of an export without int8 graphs, quantised while copying.
+   */
+  graph: SiteFile & { quantize: boolean };
   precision: SitePrecision;
   /** transformers.js's `dtype` that picks the graph's file name: `q8` → `onnx/text_model_quantized.onnx`. */
   dtype: 'q8' | 'fp32';
@@ -48,18 +52,15 @@ export async function siteModel(dir: string, precision: SitePrecision): Promise<
       throw new Error(`model ${dir}: ${file} is missing; the page tokenizes queries with the Hugging Face tokenizer files (its ${config.tokenizer.kind} tokenizer wrote none, or the folder is incomplete): ${again}`);
     }
   }
+  // An export made with --no-quantize has no int8 graph: quantise its float32 one as harma export would have.
   const graph = precision === 'int8' ? config.text.quantized : config.text.file;
-  if (graph === undefined) {
-    throw new Error(`model ${dir}: no int8 text graph (it was exported with --no-quantize); export it again without --no-quantize, or write the site with --precision fp32`);
-  }
-  if (!existsSync(path.join(dir, graph))) throw new Error(`model ${dir}: its ${precision} text graph ${graph} is missing: ${again}`);
+  const source = graph ?? config.text.file;
+  if (!existsSync(path.join(dir, source))) throw new Error(`model ${dir}: its text graph ${source} is missing: ${again}`);
   // transformers.js finds a graph by its standard name and the dtype's suffix.
   const target = precision === 'int8' ? EXPORT_FILES.textQuantized : EXPORT_FILES.text;
-  const text = { source: path.resolve(dir, graph), target: `${SITE_MODEL_DIR}/${target}` };
-  const files = [EXPORT_FILES.config, ...TOKENIZER_FILES].map((file) => ({ source: path.resolve(dir, file), target: `${SITE_MODEL_DIR}/${file}` }));
   return {
-    files: [...files, text],
-    graph: text,
+    files: [EXPORT_FILES.config, ...TOKENIZER_FILES].map((file) => ({ source: path.resolve(dir, file), target: `${SITE_MODEL_DIR}/${file}` })),
+    graph: { source: path.resolve(dir, source), target: `${SITE_MODEL_DIR}/${target}`, quantize: graph === undefined },
     precision,
     dtype: precision === 'int8' ? 'q8' : 'fp32',
     contextLength: config.tokenizer.contextLength,
@@ -67,4 +68,19 @@ export async function siteModel(dir: string, precision: SitePrecision): Promise<
     backbone: config.backbone.kind,
     parameters: config.backbone.parameters,
   };
+}
+
+/**
+ * Put the model's text graph in the site folder `root`: a copy, or the int8 weight-quantised form
+ * of the float32 graph (`quantizeModelInt8` with the options `harma export` uses).
+ */
+export async function writeSiteGraph(root: string, graph: SiteModel['graph']): Promise<void> {
+  if (!graph.quantize) {
+    await copySiteFiles(root, [graph]);
+    return;
+  }
+  const { model } = quantizeModelInt8(decodeOnnxModel(new Uint8Array(await readFile(graph.source))), {});
+  const target = path.join(root, ...graph.target.split('/'));
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, encodeOnnxModel(model));
 }

@@ -8,7 +8,7 @@ import { embedSiteGallery, SITE_GALLERY_DIR, type SkippedSiteFile } from './embe
 import { copySiteFiles, type SiteFile } from './site-file';
 import { checkSiteFolder, createStagingFolder, publishStagingFolder } from './site-folder';
 import { SITE_FORMAT, SITE_FORMAT_VERSION, SITE_MANIFEST_FILE, type SiteManifest } from './site-manifest';
-import { SITE_MODEL_DIR, siteModel, type SitePrecision } from './site-model';
+import { SITE_MODEL_DIR, siteModel, writeSiteGraph, type SitePrecision } from './site-model';
 import { locateSiteRuntime } from './site-runtime';
 
 /** Where writing a site is; reported at every stage and after every batch of images. */
@@ -53,6 +53,8 @@ export interface StaticSite {
   manifest: SiteManifest;
   /** Gallery files left out, sorted by path, with the reason. */
   skipped: SkippedSiteFile[];
+  /** The int8 text graph was quantised here from the export's float32 one (an export made with --no-quantize). */
+  quantized: boolean;
   /** Size of the site folder in bytes. */
   bytes: number;
   seconds: number;
@@ -91,7 +93,8 @@ async function pageFiles(): Promise<SiteFile[]> {
  * Write a static site that searches `gallery` with `model` entirely in the browser: `index.html`
  * and its scripts, the gallery's image embeddings (computed here exactly as `harma serve` indexes,
  * fp32 vision graph on onnxruntime-node) with JPEG thumbnails, the model's text graph
- * (int8 by default) with config.json and the tokenizer, and the runtime — transformers.js's browser
+ * (int8 by default; quantised here if the export has no int8 graphs) with config.json and the
+ * tokenizer, and the runtime — transformers.js's browser
  * build and ONNX Runtime Web's WebAssembly, copied from the installed packages so that the page
  * requests nothing but its own files. Any static file host serves the folder.
  *
@@ -157,20 +160,18 @@ export async function writeStaticSite(options: StaticSiteOptions): Promise<Stati
         embeddings: embeddingsFile,
         thumbnailSize,
       },
-      sizes: {
-        [embeddingsFile]: embedded.embeddings.byteLength,
-        [runtime.wasmBinary.target]: (await stat(runtime.wasmBinary.source)).size,
-        [model.graph.target]: (await stat(model.graph.source)).size,
-      },
+      sizes: {},
     };
     await writeFile(path.join(site, SITE_GALLERY_DIR, 'images.json'), JSON.stringify({ images: embedded.images }));
     await writeFile(path.join(site, ...embeddingsFile.split('/')), littleEndianFloats(embedded.embeddings));
     await copySiteFiles(site, [...page, ...model.files, runtime.transformers, runtime.wasmLoader, runtime.wasmBinary]);
+    await writeSiteGraph(site, model.graph);
+    for (const file of [embeddingsFile, runtime.wasmBinary.target, model.graph.target]) manifest.sizes[file] = (await stat(path.join(site, ...file.split('/')))).size;
     await writeFile(path.join(site, SITE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     const bytes = await folderBytes(site);
     await publishStagingFolder(site, out);
     staging = undefined;
-    return { out, manifest, skipped: embedded.skipped, bytes, seconds: (Date.now() - started) / 1000 };
+    return { out, manifest, skipped: embedded.skipped, quantized: model.graph.quantize, bytes, seconds: (Date.now() - started) / 1000 };
   } finally {
     await encoder.close();
     if (staging !== undefined) await rm(staging, { recursive: true, force: true });
