@@ -240,6 +240,9 @@ describe('the HTTP API on a tiny exported model', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect((await app().inject({ url: '/static/app.js' })).headers['content-type']).toContain('text/javascript');
+    const card = await app().inject({ url: '/static/result-card.js' });
+    expect(card.headers['content-type']).toContain('text/javascript');
+    expect(card.body).toContain('export function resultCard(hit, setImage)');
     expect((await app().inject({ url: '/static/style.css' })).headers['content-type']).toContain('text/css');
   });
 });

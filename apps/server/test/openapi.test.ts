@@ -21,7 +21,7 @@ vi.mock('fastify', async (importOriginal) => {
 
 const KEY = 'test-key-123456';
 /** Routes that are not part of the API (the web page) and stay out of the document. */
-const HIDDEN = ['GET /', 'GET /static/app.js', 'GET /static/style.css'];
+const HIDDEN = ['GET /', 'GET /static/app.js', 'GET /static/result-card.js', 'GET /static/style.css'];
 
 interface Parameter {
   name: string;

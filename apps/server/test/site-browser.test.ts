@@ -95,7 +95,7 @@ describeWithBrowser('harma site: the gallery searched in headless Chromium from 
       expect(await page.getAttribute('body', 'data-state')).toBe('ready');
       expect(await page.textContent('#error')).toBe('');
       expect(await page.textContent('#status')).toMatch(/^Ready in [\d.]+ s: type to search 40 images\.$/);
-      expect(await page.textContent('#stat-model')).toBe(`clip · 32-d · ${precision}`);
+      expect(await page.textContent('#about')).toBe(`40 images · clip 32-d · ${precision}`);
       expect(await page.getAttribute('#query', 'type')).toBe('search');
       console.info(`site load (${precision}): ready ${readyMs.toFixed(0)} ms after navigation start; goto → ready ${loadMs.toFixed(0)} ms`);
     }

@@ -80,9 +80,11 @@ describe('writeStaticSite', () => {
       'normalize-query.js',
       'query-ids.js',
       'rank-images.js',
+      'result-card.js',
       'runtime/ort-wasm-simd-threaded.mjs',
       'runtime/ort-wasm-simd-threaded.wasm',
       'runtime/transformers.min.js',
+      'site.css',
       'site.json',
       'style.css',
     ]);

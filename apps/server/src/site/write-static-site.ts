@@ -83,10 +83,14 @@ function isInside(parent: string, child: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
-/** The page's own files (`web/site/` of this package): index.html, its scripts and stylesheet. */
+/**
+ * The page's files: `web/site/` of this package (index.html, its scripts, site.css), and the result
+ * card and style sheet it shares with the server's page (`web/result-card.js`, `web/style.css`).
+ */
 async function pageFiles(): Promise<SiteFile[]> {
-  const dir = path.join(packageRoot(), 'web', 'site');
-  return (await readdir(dir)).sort().map((name) => ({ source: path.join(dir, name), target: name }));
+  const web = path.join(packageRoot(), 'web');
+  const own = (await readdir(path.join(web, 'site'))).sort().map((name) => ({ source: path.join(web, 'site', name), target: name }));
+  return [...own, ...['result-card.js', 'style.css'].map((name) => ({ source: path.join(web, name), target: name }))];
 }
 
 /**

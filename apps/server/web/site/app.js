@@ -5,6 +5,7 @@
 import { normalizeQuery } from './normalize-query.js';
 import { queryIds } from './query-ids.js';
 import { rankImages } from './rank-images.js';
+import { resultCard } from './result-card.js';
 
 const $ = (id) => document.getElementById(id);
 const TYPING_PAUSE_MS = 150;
@@ -152,26 +153,11 @@ async function loadModel(manifest, progress) {
 function renderResults(gallery, hits) {
   const items = hits.map(({ index, score }) => {
     const image = gallery.images[index];
-    const item = document.createElement('li');
-    item.className = 'result';
+    const item = resultCard({ path: image.path, score }, (img) => {
+      img.src = image.thumbnail;
+    });
     item.dataset.path = image.path;
     item.dataset.score = String(score);
-    const img = document.createElement('img');
-    img.src = image.thumbnail;
-    img.alt = image.path;
-    img.loading = 'lazy';
-    img.decoding = 'async';
-    const meta = document.createElement('div');
-    meta.className = 'meta';
-    const name = document.createElement('span');
-    name.className = 'path';
-    name.title = image.path;
-    name.textContent = image.path;
-    const value = document.createElement('span');
-    value.className = 'score';
-    value.textContent = score.toFixed(3);
-    meta.append(name, value);
-    item.append(img, meta);
     return item;
   });
   $('results').replaceChildren(...items);
@@ -226,8 +212,7 @@ async function start() {
   checkBrowser();
   const manifest = await fetchJson('site.json');
   document.title = manifest.title;
-  $('stat-images').textContent = String(manifest.gallery.images);
-  $('stat-model').textContent = `${manifest.model.backbone} · ${manifest.model.embedDim}-d · ${manifest.model.precision}`;
+  $('about').textContent = `${manifest.gallery.images} images · ${manifest.model.backbone} ${manifest.model.embedDim}-d · ${manifest.model.precision}`;
   const progress = new LoadProgress(manifest.sizes);
   const [gallery, model] = await Promise.all([loadGallery(manifest, progress), loadModel(manifest, progress)]);
   // One query before "ready": the first run of a graph sets up its kernels.
