@@ -97,6 +97,11 @@ describeWithBrowser('harma site: the gallery searched in headless Chromium from 
       expect(await page.textContent('#status')).toMatch(/^Ready in [\d.]+ s: type to search 40 images\.$/);
       expect(await page.textContent('#about')).toBe(`40 images · clip 32-d · ${precision}`);
       expect(await page.getAttribute('#query', 'type')).toBe('search');
+      // The progress bar followed every byte of the embeddings, the WebAssembly binary and the text graph.
+      expect(await page.$eval('#progress', (bar) => (bar as HTMLProgressElement).value)).toBe(1);
+      const [done, total] = ((await page.textContent('#load-status'))?.match(/([\d.]+) of ([\d.]+) MB$/) ?? []).slice(1);
+      expect(done).toBe(total);
+      expect(Number(total)).toBeGreaterThan(14);
       console.info(`site load (${precision}): ready ${readyMs.toFixed(0)} ms after navigation start; goto → ready ${loadMs.toFixed(0)} ms`);
     }
   });

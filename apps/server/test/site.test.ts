@@ -156,6 +156,14 @@ describe('writeStaticSite', () => {
     await rm(plain, { recursive: true });
   });
 
+  it('may be written inside the gallery folder: the scan leaves the site out', async () => {
+    const out = path.join(gallery, 'published');
+    await writeStaticSite({ model, gallery, out });
+    const again = await writeStaticSite({ model, gallery, out });
+    expect(again.manifest.gallery).toMatchObject({ images: 13, skipped: 1 });
+    await rm(out, { recursive: true });
+  });
+
   it('replaces an earlier site in one step, and a failed run leaves the earlier site as it was', async () => {
     const out = path.join(root, 'site-replaced');
     await writeStaticSite({ model, gallery, out, title: 'first' });
