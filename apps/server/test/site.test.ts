@@ -179,6 +179,17 @@ describe('writeStaticSite', () => {
       },
     });
     await expect(failing).rejects.toThrow('stopped half-way');
+    const controller = new AbortController();
+    const aborted = writeStaticSite({
+      model,
+      gallery,
+      out,
+      signal: controller.signal,
+      onProgress: (step) => {
+        if (step.stage === 'embedding') controller.abort(new Error('interrupted'));
+      },
+    });
+    await expect(aborted).rejects.toThrow('interrupted');
     expect((await readManifest(out)).title).toBe('second');
     expect(await listFiles(out)).toContain('runtime/ort-wasm-simd-threaded.wasm');
     expect((await readdir(root)).filter((name) => name.startsWith('.'))).toEqual([]);

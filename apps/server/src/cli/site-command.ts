@@ -95,7 +95,17 @@ export function siteCommand(name: string): Command {
     .option('--threads <n>', 'ONNX Runtime threads while embedding (default: every core)', positiveInteger('--threads'))
     .option('--no-progress', 'no progress output')
     .action(async (flags: SiteFlags) => {
-      const site = await writeStaticSite(siteOptionsFromFlags(flags));
-      process.stdout.write(`${formatSiteSummary(site)}\n`);
+      // Ctrl-C stops at the next batch and removes the partial site; a second one kills at once.
+      const controller = new AbortController();
+      const stop = (signal: NodeJS.Signals): void => controller.abort(new Error(`stopped by ${signal}; nothing was written`));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const site = await writeStaticSite({ ...siteOptionsFromFlags(flags), signal: controller.signal });
+        process.stdout.write(`${formatSiteSummary(site)}\n`);
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
     });
 }

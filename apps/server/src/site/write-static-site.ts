@@ -42,6 +42,8 @@ export interface StaticSiteOptions {
   title?: string;
   /** Called at every stage and after every batch of images. */
   onProgress?: (progress: SiteProgress) => void;
+  /** Stops the run between batches (the partial site is removed; an earlier site stays). */
+  signal?: AbortSignal;
   /** Receives the model loader's log lines. Default: none. */
   logger?: Logger;
 }
@@ -116,7 +118,10 @@ export async function writeStaticSite(options: StaticSiteOptions): Promise<Stati
   const batchSize = options.batchSize ?? 16;
   const thumbnailSize = options.thumbnailSize ?? 256;
   const maxImagePixels = options.maxImagePixels ?? 40_000_000;
-  const report = (progress: SiteProgress): void => options.onProgress?.(progress);
+  const report = (progress: SiteProgress): void => {
+    options.signal?.throwIfAborted();
+    options.onProgress?.(progress);
+  };
 
   if (!(await stat(gallery).catch(() => undefined))?.isDirectory()) throw new Error(`gallery folder ${gallery} does not exist or is not a folder`);
   if (isInside(out, gallery)) throw new Error(`output ${out} must not contain the gallery folder ${gallery}`);
