@@ -1,19 +1,15 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@harma/core';
-import { runDemo, formatDemoSummary } from '../src/demo/run-demo';
+import { formatDemoSummary } from '../src/demo/run-demo';
 import { DEMO_TEST_PRESET } from '../src/demo/demo-preset';
 import { MetricsLog, type EvaluationRecord } from '../src/train/metrics-log';
+import { sharedDemoRun } from './demo-run';
 
 let dir: string;
 beforeAll(async () => {
   await initBackend();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'harma-demo-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
 });
 
 async function validation(run: string): Promise<number[]> {
@@ -23,7 +19,10 @@ async function validation(run: string): Promise<number[]> {
 
 describe('the demo path in miniature', () => {
   it('pretrains, adapts, evaluates and writes the summary; validation recall rises', async () => {
-    const summary = await runDemo({ output: dir, preset: DEMO_TEST_PRESET, progress: false });
+    // The demo runs once per vitest run; transformers-js.test.ts opens the model it exports.
+    const run = await sharedDemoRun();
+    dir = run.dir;
+    const { summary } = run;
     const written = JSON.parse(await fs.readFile(path.join(dir, 'summary.json'), 'utf8'));
     expect(Object.keys(written.methods)).toEqual(['zero-shot', 'harma', 'clip-adapter']);
     for (const method of Object.values(written.methods) as Array<Record<string, number>>) {
