@@ -5,12 +5,16 @@ import { initBackend } from '@harma/core';
 import { formatDemoSummary } from '../src/demo/run-demo';
 import { DEMO_TEST_PRESET } from '../src/demo/demo-preset';
 import { MetricsLog, type EvaluationRecord } from '../src/train/metrics-log';
-import { sharedDemoRun } from './demo-run';
+import { sharedDemoRun, type DemoRun } from './demo-run';
 
+let demo: DemoRun;
 let dir: string;
 beforeAll(async () => {
   await initBackend();
-});
+  // The demo runs once per vitest run (transformers-js.test.ts opens the model it exports): this may wait for another file's run.
+  demo = await sharedDemoRun();
+  dir = demo.dir;
+}, 600_000);
 
 async function validation(run: string): Promise<number[]> {
   const records = await new MetricsLog(path.join(dir, run, 'metrics.jsonl')).read();
@@ -19,10 +23,7 @@ async function validation(run: string): Promise<number[]> {
 
 describe('the demo path in miniature', () => {
   it('pretrains, adapts, evaluates and writes the summary; validation recall rises', async () => {
-    // The demo runs once per vitest run; transformers-js.test.ts opens the model it exports.
-    const run = await sharedDemoRun();
-    dir = run.dir;
-    const { summary } = run;
+    const { summary } = demo;
     const written = JSON.parse(await fs.readFile(path.join(dir, 'summary.json'), 'utf8'));
     expect(Object.keys(written.methods)).toEqual(['zero-shot', 'harma', 'clip-adapter']);
     for (const method of Object.values(written.methods) as Array<Record<string, number>>) {
