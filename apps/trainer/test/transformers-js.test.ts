@@ -205,6 +205,7 @@ describe('an exported HarMA model in transformers.js (the demo in miniature)', (
     const mine = await ours.encoder.encodeTexts(ours.tokenizer.encode(captions), captions.length);
     const ourTime = seconds(mineStarted);
     expect(theirs.dims).toEqual([captions.length, ours.embedDim]);
+    expect(Object.keys(await textModel({ input_ids: inputIds }))).toEqual(['text_embeds']);
     const agreement = embeddingAgreement(theirs.data as Float32Array, mine, ours.embedDim);
     expect(agreement.maxAbsDifference).toBeLessThan(1e-5);
     // The standard snippet passes the tokenizer's whole output; transformers.js drops what the graph does not take.
@@ -281,7 +282,9 @@ describe('an exported HarMA model in transformers.js (the demo in miniature)', (
       const { size } = ours.preprocess;
       const { pixels, mine } = embeddings.test;
       const count = pixels.length / (3 * size * size);
-      const { image_embeds } = await visionModel({ pixel_values: new Tensor('float32', pixels, [count, 3, size, size]) });
+      const outputs = await visionModel({ pixel_values: new Tensor('float32', pixels, [count, 3, size, size]) });
+      expect(Object.keys(outputs)).toEqual(['image_embeds']);
+      const { image_embeds } = outputs;
       const agreement = embeddingAgreement(image_embeds.data as Float32Array, mine, ours.embedDim);
       expect(agreement.maxAbsDifference).toBeLessThan(1e-6);
       report(`image_embeds from HarMA.js pixels: max |Δ| ${agreement.maxAbsDifference.toExponential(2)}, min cosine ${agreement.minCosine.toFixed(7)}`);
