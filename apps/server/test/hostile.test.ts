@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../src/store/metadata-store';
-import { hostileCases, type HostileCase } from './helpers/hostile-cases';
+import { GALLERY_TRAPS, hostileCases, type HostileCase } from './helpers/hostile-cases';
 import { postImage } from './helpers/http';
 import { serverFixture, type ServerFixture } from './helpers/server-fixture';
 import { testImageBytes } from './helpers/test-images';
@@ -12,13 +12,16 @@ import { testImageBytes } from './helpers/test-images';
 const KEY = 'test-key-123456';
 const LIMITS = { uploadBytes: 300_000, jsonBodyBytes: 16_384, maxImagePixels: 1_000_000 };
 
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+/** Every entry under `dir` — folders (`name/`), files with their size, links with their target — except the folders in `skip`. */
+async function listTree(dir: string, skip: readonly string[] = [], prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name === '.harma-index') continue;
+    const absolute = path.join(dir, entry.name);
+    if (skip.includes(absolute)) continue;
     const relative = `${prefix}${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), `${relative}/`)));
-    else out.push(relative);
+    if (entry.isSymbolicLink()) out.push(`${relative} -> ${await readlink(absolute)}`);
+    else if (entry.isDirectory()) out.push(`${relative}/`, ...(await listTree(absolute, skip, `${relative}/`)));
+    else out.push(`${relative} (${(await lstat(absolute)).size} bytes)`);
   }
   return out.sort();
 }
@@ -28,20 +31,31 @@ describe('hostile and malformed requests', () => {
   let outside: string;
   let cases: HostileCase[];
   let rowsBefore: ImageRecord[];
-  let filesBefore: string[];
+  let treeBefore: string[];
+  let outsideBefore: string[];
+  /** What the suite's checks walk: the fixture's folder (model, gallery) without the index, and the folder outside. */
+  const snapshot = (): Promise<string[]> => listTree(fixture.root, [fixture.server.options.indexDir]);
 
   beforeAll(async () => {
     fixture = await serverFixture({ images: 10, overrides: { apiKey: KEY, limits: LIMITS } });
     await fixture.server.gallery.reindex();
     // A symbolic link inside the gallery pointing outside it: uploads must not follow it.
     outside = await mkdtemp(path.join(os.tmpdir(), 'harma-outside-'));
-    await symlink(outside, path.join(fixture.gallery, 'escape'));
+    await symlink(outside, path.join(fixture.gallery, GALLERY_TRAPS.escape));
     await mkdir(path.join(outside, 'deeper'));
+    await symlink(path.join(outside, 'missing'), path.join(fixture.gallery, GALLERY_TRAPS.dangling));
+    await symlink(path.join(outside, 'missing.png'), path.join(fixture.gallery, GALLERY_TRAPS.danglingImage));
+    await symlink(GALLERY_TRAPS.loop, path.join(fixture.gallery, GALLERY_TRAPS.loop));
+    await symlink(GALLERY_TRAPS.loopB, path.join(fixture.gallery, GALLERY_TRAPS.loopA));
+    await symlink(GALLERY_TRAPS.loopA, path.join(fixture.gallery, GALLERY_TRAPS.loopB));
+    await symlink(path.dirname(fixture.images[0] as string), path.join(fixture.gallery, GALLERY_TRAPS.inside));
+    await mkdir(path.join(fixture.gallery, GALLERY_TRAPS.folderImage));
     const valid = await testImageBytes('valid');
     const bomb = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#203040' } }).png().toBuffer();
-    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: fixture.server.gallery.store.all()[0]?.id as number });
+    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: fixture.server.gallery.store.all()[0]?.id as number, existingPath: fixture.images[0] as string });
     rowsBefore = fixture.server.gallery.store.all();
-    filesBefore = await listFiles(fixture.gallery);
+    treeBefore = await snapshot();
+    outsideBefore = await listTree(outside);
   });
 
   afterAll(async () => {
@@ -120,11 +134,13 @@ describe('hostile and malformed requests', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
-  it('left the index and the gallery folder unchanged, and still searches', async () => {
+  it('left the index and the gallery folder unchanged, created nothing anywhere else, and still searches', async () => {
     expect(fixture.server.gallery.store.all()).toEqual(rowsBefore);
     expect(fixture.server.gallery.size).toBe(rowsBefore.length);
-    expect(await listFiles(fixture.gallery)).toEqual(filesBefore);
-    expect(await readdir(outside, { recursive: true })).toEqual(['deeper']);
+    // No file, no folder (not even an empty `uploads/`), nothing at a link's target.
+    expect(await snapshot()).toEqual(treeBefore);
+    expect(await listTree(outside)).toEqual(outsideBefore);
+    expect(outsideBefore).toEqual(['deeper/']);
     const text = await fixture.server.app.inject({ method: 'POST', url: '/api/search/text', payload: { query: 'a river', k: 3 } });
     expect(text.statusCode).toBe(200);
     const image = await postImage(fixture.server.app, '/api/search/image?k=1', await testImageBytes(0));

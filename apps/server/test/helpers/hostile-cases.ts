@@ -87,7 +87,32 @@ export interface HostileContext {
   jsonBodyBytes: number;
   /** An id present in the gallery. */
   existingId: number;
+  /** The gallery-relative path of an indexed image file. */
+  existingPath: string;
 }
+
+/**
+ * Symbolic links (and a folder named like an image) the hostile suite puts in the gallery folder
+ * before running the cases, by gallery-relative name: uploads must never go through the links, and
+ * must create nothing at their targets.
+ */
+export const GALLERY_TRAPS = {
+  /** A folder outside the gallery. */
+  escape: 'escape',
+  /** A link to a file that does not exist. */
+  dangling: 'dangling',
+  /** The same dangling link, named like an image. */
+  danglingImage: 'dangling.png',
+  /** A link to itself. */
+  loop: 'loop',
+  /** Two links pointing at each other. */
+  loopA: 'loop-a',
+  loopB: 'loop-b',
+  /** A link to a folder inside the gallery. */
+  inside: 'inside',
+  /** A folder whose name ends like an image. */
+  folderImage: 'folder.png',
+} as const;
 
 /** The hostile requests: malformed, wrong, oversized, traversing, unauthenticated. */
 export async function hostileCases(context: HostileContext): Promise<HostileCase[]> {
@@ -241,6 +266,35 @@ export async function hostileCases(context: HostileContext): Promise<HostileCase
   for (const target of ['../outside.png', '../../etc/cron.d/x.png', '/abs/path.png', 'a/../../x.png', './x.png', 'a\\..\\..\\x.png', 'x.png\u0000.jpg', '.harma-index/x.png', 'uploads/.hidden.png', 'C:\\x.png', 'a//x.png', 'dir/', 'notes.txt', 'escape/x.png', 'escape/deeper/x.png']) {
     add(`gallery add to ${JSON.stringify(target)}`, image('/api/gallery', valid, auth, { path: target }), 400, 'invalid_path');
   }
+  // Upload paths the filesystem refuses or that go through symbolic links: a 400 naming the field
+  // before anything is written (name length is counted in UTF-8 bytes, 255 per name).
+  const refusedPaths: Array<[string, string | RegExp]> = [
+    [`${'a'.repeat(300)}.png`, /path: the name .* bytes in UTF-8; file and folder names may have at most 255/],
+    [`${'€'.repeat(90)}.png`, /path: .*274 bytes.*255/],
+    [`${'ü'.repeat(126)}.png`, /path: .*256 bytes/],
+    [`uploads/${'b'.repeat(252)}.png`, /path: .*256 bytes/],
+    [`${'d'.repeat(300)}/x.png`, /path: the name .* bytes in UTF-8; file and folder names may have at most 255/],
+    [`new/${'e'.repeat(300)}/x.png`, /path: the name .* bytes in UTF-8; file and folder names may have at most 255/],
+    [`${'f/'.repeat(300)}x.png`, /path: .*at most 32 segments/],
+    [`${'€'.repeat(340)}/x.png`, /path: .*1024 bytes/],
+    [`${context.existingPath}/x.png`, /path: .*is a file, not a folder/],
+    [`${context.existingPath}/deeper/x.png`, /path: .*is a file, not a folder/],
+    [`${GALLERY_TRAPS.dangling}/x.png`, /path: .*dangling/],
+    [`${GALLERY_TRAPS.dangling}/deeper/x.png`, /path: .*dangling/],
+    [`${GALLERY_TRAPS.loop}/x.png`, /path: .*loop/],
+    [`${GALLERY_TRAPS.loopA}/x.png`, /path: .*loop/],
+    [`${GALLERY_TRAPS.escape}/newdir/x.png`, /path: .*outside the gallery/],
+    [`${GALLERY_TRAPS.escape}/deeper/newdir/x.png`, /path: .*outside the gallery/],
+    [`${GALLERY_TRAPS.inside}/x.png`, /path: .*symbolic link/],
+    [`${GALLERY_TRAPS.inside}/newdir/x.png`, /path: .*symbolic link/],
+  ];
+  for (const [target, message] of refusedPaths) {
+    add(`gallery add to ${JSON.stringify(target.length > 60 ? `${target.slice(0, 40)}…(${Buffer.byteLength(target)} bytes)` : target)}`, image('/api/gallery', valid, auth, { path: target }), 400, 'invalid_path', message);
+  }
+  // Something already has the name: a conflict, and nothing is replaced.
+  add('gallery add over an indexed file', image('/api/gallery', valid, auth, { path: context.existingPath }), 409, 'already_exists');
+  add('gallery add over a dangling symbolic link', image('/api/gallery', valid, auth, { path: GALLERY_TRAPS.danglingImage }), 409, 'already_exists');
+  add('gallery add over a folder', image('/api/gallery', valid, auth, { path: GALLERY_TRAPS.folderImage }), 409, 'already_exists');
   add('bad percent-encoding in the URL', { method: 'GET', url: '/api/gallery/%E0%A4%A' }, 400);
 
   // Keys.
