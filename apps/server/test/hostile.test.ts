@@ -147,6 +147,17 @@ describe('hostile and malformed requests', () => {
     expect(image.json()).toMatchObject({ results: [{ path: fixture.images[0], score: expect.closeTo(1, 4) }] });
   });
 
+  it('answers a body of 20,000 unknown keys (within the default JSON limit) with a short error naming ten of them', async () => {
+    await fixture.restart({ limits: { ...LIMITS, jsonBodyBytes: 256 * 1024 } });
+    const keys = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`f${i}`, 0]));
+    const payload = JSON.stringify({ query: 'a river', ...keys });
+    expect(payload.length).toBeGreaterThan(200_000);
+    const response = await fixture.server.app.inject({ method: 'POST', url: '/api/search/text', payload, headers: { 'content-type': 'application/json' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringMatching(/^invalid request: body: unknown fields "f0", "f1", .*, "f9" … and 19,990 more$/) } });
+    expect(response.body.length).toBeLessThan(1000);
+  });
+
   it('disables write endpoints without a configured key, and guards reads when asked to', async () => {
     await fixture.restart({ apiKey: undefined });
     const add = await postImage(fixture.server.app, '/api/gallery', await testImageBytes('x'), { headers: { 'x-api-key': KEY } });

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ApiError } from '../errors';
 import { accessChecker } from './auth';
 import { errorResponse } from './error-response';
+import { registerJsonBodyParser } from './json-body';
 import { registerOpenApi } from './openapi';
 import type { RouteContext } from './route-context';
 import { embedRoutes } from './routes/embed-routes';
@@ -51,6 +52,7 @@ export async function buildApp(context: RouteContext, options: BuildAppOptions):
   // written by the handlers, and checking them would cost time), so the declared reply schemas
   // only document: JSON.stringify, as Fastify does for a route without them.
   app.setValidatorCompiler(requestValidatorCompiler);
+  registerJsonBodyParser(app);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   app.setErrorHandler((error, request, reply) => {

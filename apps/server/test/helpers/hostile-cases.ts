@@ -161,8 +161,27 @@ export async function hostileCases(context: HostileContext): Promise<HostileCase
     ['JSON null body', 'null', 'invalid request'],
   ];
   for (const [name, body, message] of wrongQueries) add(`text search: ${name}`, json('/api/search/text', body), 400, 'invalid_request', message);
-  add('text search: __proto__ key (prototype poisoning)', json('/api/search/text', '{"query": "a", "__proto__": {"admin": true}}'), 400);
-  add('text search: constructor.prototype key', json('/api/search/text', '{"query": "a", "constructor": {"prototype": {"admin": true}}}'), 400);
+  // Valid JSON that tries to set an object's prototype: refused, saying which key and where.
+  const poisoned: Array<[string, string, string, string]> = [
+    ['__proto__ at the top', '/api/search/text', '{"query": "a", "__proto__": {"admin": true}}', 'body.__proto__: the key __proto__ is not allowed'],
+    ['__proto__ with escaped letters', '/api/search/text', '{"query": "a", "\\u005f_proto__": {"admin": true}}', 'body.__proto__: the key __proto__ is not allowed'],
+    ['__proto__ inside an array item', '/api/embed/text', '{"texts": ["a", {"__proto__": {"admin": true}}]}', 'body.texts.1.__proto__: the key __proto__ is not allowed'],
+    ['__proto__ deep inside', '/api/search/text', '{"query": "a", "x": {"y": [{"z": {"__proto__": null}}]}}', 'body.x.y.0.z.__proto__'],
+    ['constructor.prototype', '/api/search/text', '{"query": "a", "constructor": {"prototype": {"admin": true}}}', 'body.constructor.prototype: the key constructor.prototype is not allowed'],
+  ];
+  for (const [name, url, body, message] of poisoned) add(`${url}: ${name} (prototype poisoning)`, json(url, body), 400, 'invalid_request', message);
+
+  // Many or huge unknown keys: the error names a few and counts the rest.
+  const manyKeys = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`k${i}`, 0]));
+  add('text search with 1,500 unknown keys', json('/api/search/text', { query: 'a', ...manyKeys }), 400, 'invalid_request', /^invalid request: body: unknown fields "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9" … and 1,490 more$/);
+  add('text search with one 12 KB unknown key', json('/api/search/text', { query: 'a', ['x'.repeat(12_000)]: 1 }), 400, 'invalid_request', /^invalid request: body: unknown field "x{100}…"$/);
+  add('text search with an unknown key nested 5,000 arrays deep', json('/api/search/text', `{"query": "a", "deep": ${'['.repeat(5000)}${']'.repeat(5000)}}`), 400, 'invalid_request', 'unknown field "deep"');
+
+  // JSON in another character set than UTF-8.
+  for (const type of ['application/json; charset=latin1', 'application/json; charset=ISO-8859-1', 'Application/JSON; Charset="UTF-16"', 'application/json;charset=us-ascii', 'application/json; charset=utf-7']) {
+    add(`text search as ${type}`, json('/api/search/text', { query: 'a river' }, { 'content-type': type }), 415, 'unsupported_media_type', /only UTF-8/);
+  }
+
   const wrongEmbeds: Array<[string, unknown, string]> = [
     ['texts missing', {}, 'body.texts'],
     ['texts empty', { texts: [] }, 'at least one text'],
