@@ -17,6 +17,7 @@ describe('resolveServerOptions', () => {
       batchSize: 16,
       indexOnStart: true,
       rateLimit: { max: 600, windowMs: 60_000 },
+      trustProxy: false,
       limits: { jsonBodyBytes: 262_144, uploadBytes: 16_777_216, maxImagePixels: 40_000_000, maxQueryChars: 1000, maxTopK: 100, maxBatchTexts: 64, maxPageSize: 500 },
       vectorIndex: { m: 16, efConstruction: 100, efSearch: 128, snapshotEvery: 5000 },
     });

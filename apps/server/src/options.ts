@@ -90,8 +90,15 @@ export const serverOptionsSchema = z
     /** Side of the thumbnails the page shows, in pixels. Default: 256. */
     thumbnailSize: z.number().int().min(16).max(2048).default(256),
     limits: limitsSchema.default(limitsSchema.parse({})),
-    /** Per-client rate limit, or false to disable. Default: 600 requests per minute. */
+    /** Per-client rate limit, or false to disable. Every request counts (wrong keys, unknown routes and refused requests too) except `/healthz`. Default: 600 requests per minute. */
     rateLimit: z.union([rateLimitSchema, z.literal(false)]).default(rateLimitSchema.parse({})),
+    /**
+     * Which peers are proxies whose `X-Forwarded-For` names the client (for the rate limit and logs):
+     * false (default: the TCP peer is the client, the header is ignored), a comma-separated list of
+     * proxy addresses or subnets (`127.0.0.1`, `10.0.0.0/8`, `loopback`), or true (trust the header
+     * from anyone: only when no client can reach the server but through the proxy).
+     */
+    trustProxy: z.union([z.boolean(), z.string().min(1).max(2000)]).default(false),
     vectorIndex: vectorIndexSchema.default(vectorIndexSchema.parse({})),
   })
   .strict();

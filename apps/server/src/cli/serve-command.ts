@@ -26,6 +26,7 @@ interface ServeFlags {
   batchSize: number;
   index: boolean;
   rateLimit: number;
+  trustProxy?: string;
   maxUploadBytes?: number;
   maxImagePixels?: number;
 }
@@ -53,6 +54,7 @@ export function serverOptionsFromFlags(flags: ServeFlags): ServerOptions {
     batchSize: flags.batchSize,
     indexOnStart: flags.index,
     rateLimit: flags.rateLimit === 0 ? false : { max: flags.rateLimit },
+    trustProxy: flags.trustProxy === undefined ? false : flags.trustProxy === 'true' ? true : flags.trustProxy,
     limits,
   };
 }
@@ -79,7 +81,8 @@ export function serveCommand(name: string, action: (options: ServerOptions) => P
     .option('--adapters <file>', 'tfjs engine: adapters file')
     .option('--batch-size <n>', 'images per encoder call while indexing', integer('--batch-size'), 16)
     .option('--no-index', 'do not index the gallery at start')
-    .option('--rate-limit <n>', 'requests per minute per client (0: no limit)', integer('--rate-limit'), 600)
+    .option('--rate-limit <n>', 'requests per minute per client, every request counted except /healthz (0: no limit)', integer('--rate-limit'), 600)
+    .option('--trust-proxy <proxies>', "behind a reverse proxy: the proxies' addresses or subnets, comma-separated (e.g. 127.0.0.1 or loopback), whose X-Forwarded-For names the client; `true` trusts it from any peer (default: ignored)")
     .option('--max-upload-bytes <n>', 'largest uploaded image file', integer('--max-upload-bytes'))
     .option('--max-image-pixels <n>', 'largest image decoded (width × height)', integer('--max-image-pixels'))
     .action(async (flags: ServeFlags) => action(serverOptionsFromFlags(flags)));
