@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../src/store/metadata-store';
 import { GALLERY_TRAPS, hostileCases, type HostileCase } from './helpers/hostile-cases';
 import { postImage } from './helpers/http';
+import { errorShapeProblems, parseRawResponse, rawExchange, rawRequestOf, type RawResponse } from './helpers/raw-http';
 import { serverFixture, type ServerFixture } from './helpers/server-fixture';
 import { testImageBytes } from './helpers/test-images';
 
@@ -99,8 +100,11 @@ describe('hostile and malformed requests', () => {
     expect(fixture.logs.lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
   });
 
+  let listening: string | undefined;
+  const listen = async (): Promise<string> => (listening ??= await fixture.server.listen());
+
   it('refuses oversized chunked bodies over a real socket (no Content-Length to trust)', async () => {
-    const url = await fixture.server.listen();
+    const url = await listen();
     const chunked = (chunks: number, size: number): ReadableStream<Uint8Array> => {
       let sent = 0;
       return new ReadableStream({
@@ -132,6 +136,27 @@ describe('hostile and malformed requests', () => {
     expect(image.status, await image.clone().text()).toBe(413);
     expect(await image.json()).toMatchObject({ error: { code: 'body_too_large' } });
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  it('answers every case the same over a real socket: status, code, the API\'s error shape with a correct Content-Length', async () => {
+    const port = Number(new URL(await listen()).port);
+    const failures: string[] = [];
+    for (const hostile of cases) {
+      let response: RawResponse;
+      try {
+        response = parseRawResponse(await rawExchange(port, rawRequestOf(hostile.request)));
+      } catch (error) {
+        failures.push(`${hostile.name}: ${(error as Error).message}`);
+        continue;
+      }
+      const { status, code } = hostile.overSocket ?? hostile;
+      const problems = errorShapeProblems(response);
+      if (response.status !== status) problems.push(`status ${response.status}, expected ${status}`);
+      if (code !== undefined && problems.length === 0 && (JSON.parse(response.body.toString()) as { error: { code: string } }).error.code !== code) problems.push(`code, expected ${code}`);
+      if (problems.length > 0) failures.push(`${hostile.name}: ${problems.join('; ')} — ${response.body.toString().slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(fixture.logs.lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
   });
 
   it('left the index and the gallery folder unchanged, created nothing anywhere else, and still searches', async () => {

@@ -1,6 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerOptions } from '../src/options';
+import { errorShapeProblems, parseRawResponse, rawExchange } from './helpers/raw-http';
 import { serverFixture, type ServerFixture } from './helpers/server-fixture';
 
 const KEY = 'test-key-123456';
@@ -66,6 +67,19 @@ describe('the rate limit counts every request', () => {
     // A proxy that is not trusted cannot name clients.
     const untrusted = await burst((i) => ({ url: '/api/stats', headers: { 'x-forwarded-for': `203.0.113.${i}` } }), { trustProxy: '10.0.0.0/8' });
     expect(untrusted.statuses).toEqual(limited(200));
+  });
+
+  it('over a real socket: key guesses from one address are limited, whatever X-Forwarded-For says', async () => {
+    await fixture.restart({ rateLimit: { max: MAX, windowMs: 60_000 } });
+    const port = Number(new URL(await fixture.server.listen()).port);
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX + 2; i++) {
+      const request = `POST /api/gallery/reindex HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Api-Key: guess-${i}-0000\r\nX-Forwarded-For: 198.51.100.${i}\r\nContent-Length: 0\r\n\r\n`;
+      const response = parseRawResponse(await rawExchange(port, request));
+      expect(errorShapeProblems(response)).toEqual([]);
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual(limited(401));
   });
 
   it('does not limit /healthz (constant work, no key) but does limit /metrics (it can need the key)', async () => {

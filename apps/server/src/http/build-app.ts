@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { ApiError } from '../errors';
 import { accessChecker } from './auth';
+import { handleClientError, refuseExpectation } from './client-errors';
 import { errorResponse } from './error-response';
 import { registerJsonBodyParser } from './json-body';
 import { registerOpenApi } from './openapi';
@@ -39,8 +40,14 @@ export async function buildApp(context: RouteContext, options: BuildAppOptions):
     bodyLimit: limits.jsonBodyBytes,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // While closing, requests still arriving on open connections get the API's 503 (hook below),
+    // not Fastify's own body.
+    return503OnClosing: false,
     requestTimeout: 120_000,
+    // Errors Node raises before Fastify has a request (malformed request line or headers, a head
+    // over 16 KiB, a missing Host) are answered in the API's shape too.
+    clientErrorHandler: handleClientError,
+    http: { requireHostHeader: false },
     routerOptions: { maxParamLength: 200 },
     trustProxy: context.options.trustProxy,
     // A URL Fastify cannot decode is answered before routing and before any hook: it still counts
@@ -56,6 +63,11 @@ export async function buildApp(context: RouteContext, options: BuildAppOptions):
   });
   const checkAccess = accessChecker(context.options.apiKey, context.options.requireKeyForReads);
   let limit: preHandlerAsyncHookHandler | undefined;
+  let closing = false;
+  app.server.on('checkExpectation', refuseExpectation);
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   // Requests are validated by the zod schemas the routes declare; replies are not (they are
   // written by the handlers, and checking them would cost time), so the declared reply schemas
   // only document: JSON.stringify, as Fastify does for a route without them.
@@ -90,6 +102,14 @@ export async function buildApp(context: RouteContext, options: BuildAppOptions):
       await handler.call(this, request, reply);
     });
   }
+  app.addHook('onRequest', async (request, reply) => {
+    if (closing) throw new ApiError(503, 'unavailable', 'the server is shutting down; retry in a moment');
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node refuses it as we do, closing the connection, but with an empty body.
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      reply.header('connection', 'close');
+      throw new ApiError(400, 'malformed_request', 'the request has no Host header, which HTTP/1.1 requires');
+    }
+  });
   // Access before anything reads the body; 404s need no key unless reads do.
   app.addHook('onRequest', async (request) => {
     checkAccess(request, request.routeOptions.config.access ?? 'read');
