@@ -83,6 +83,8 @@ export const serverOptionsSchema = z
     weights: z.array(z.string().min(1)).min(1).optional(),
     /** tfjs engine: adapters file written by `saveAdapters` (HarMA, LoRA or CLIP-Adapter). */
     adapters: z.string().min(1).optional(),
+    /** Worker threads that decode and preprocess images (uploads and gallery files) off the event loop. Default: cores − 1, at least 1 and at most 4. */
+    imageThreads: z.number().int().min(1).max(64).optional(),
     /** Images per encoder call while indexing. Default: 16. */
     batchSize: positiveInt(1024).default(16),
     /** Index the gallery (new and changed files) when the server starts. Default: true. */

@@ -52,6 +52,7 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
       engine: resolved.engine,
       precision: resolved.precision,
       threads: resolved.threads,
+      imageThreads: resolved.imageThreads,
       vocabulary: resolved.vocabulary,
       weights: resolved.weights,
       adapters: resolved.adapters,

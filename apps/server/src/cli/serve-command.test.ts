@@ -17,13 +17,13 @@ describe('serveCommand', () => {
   it('maps every flag onto the server options', async () => {
     const options = await parse([
       '--model', 'm', '--gallery', 'g', '--index-dir', 'i', '--captions', 'c.txt', '--host', '0.0.0.0', '--port', '9000',
-      '--api-key', 'secret-key-1', '--require-key-for-reads', '--engine', 'ort', '--precision', 'int8', '--threads', '2',
+      '--api-key', 'secret-key-1', '--require-key-for-reads', '--engine', 'ort', '--precision', 'int8', '--threads', '2', '--image-threads', '3',
       '--vocabulary', 'v.txt.gz', '--batch-size', '8', '--no-index', '--rate-limit', '0', '--max-upload-bytes', '1000', '--max-image-pixels', '4000',
       '--trust-proxy', 'loopback,10.0.0.0/8',
     ]);
     expect(options).toMatchObject({
       model: 'm', gallery: 'g', indexDir: 'i', captions: 'c.txt', host: '0.0.0.0', port: 9000, apiKey: 'secret-key-1', requireKeyForReads: true,
-      engine: 'ort', precision: 'int8', threads: 2, vocabulary: 'v.txt.gz', batchSize: 8, indexOnStart: false, rateLimit: false,
+      engine: 'ort', precision: 'int8', threads: 2, imageThreads: 3, vocabulary: 'v.txt.gz', batchSize: 8, indexOnStart: false, rateLimit: false,
       limits: { uploadBytes: 1000, maxImagePixels: 4000 }, trustProxy: 'loopback,10.0.0.0/8',
     });
     expect(() => resolveServerOptions(options)).not.toThrow();

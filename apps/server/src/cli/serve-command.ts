@@ -20,6 +20,7 @@ interface ServeFlags {
   engine: 'auto' | 'ort' | 'tfjs';
   precision: 'fp32' | 'int8';
   threads?: number;
+  imageThreads?: number;
   vocabulary?: string;
   weights?: string[];
   adapters?: string;
@@ -48,6 +49,7 @@ export function serverOptionsFromFlags(flags: ServeFlags): ServerOptions {
     engine: flags.engine,
     precision: flags.precision,
     threads: flags.threads,
+    imageThreads: flags.imageThreads,
     vocabulary: flags.vocabulary,
     weights: flags.weights,
     adapters: flags.adapters,
@@ -76,6 +78,7 @@ export function serveCommand(name: string, action: (options: ServerOptions) => P
     .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'ort', 'tfjs']).default('auto'))
     .addOption(new Option('--precision <precision>', 'ONNX Runtime weights').choices(['fp32', 'int8']).default('fp32'))
     .option('--threads <n>', 'ONNX Runtime threads per call (default: every core)', integer('--threads'))
+    .option('--image-threads <n>', 'worker threads decoding images (default: cores - 1, 1 to 4)', integer('--image-threads'))
     .option('--vocabulary <path>', "read the tokenizer from this file or folder instead of the model folder's own (older exports whose vocabulary lives elsewhere)")
     .option('--weights <files...>', 'tfjs engine: backbone weight files')
     .option('--adapters <file>', 'tfjs engine: adapters file')

@@ -47,6 +47,21 @@ export function lyingPng(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(Buffer.alloc(64))), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
+/**
+ * A real, complete PNG of `width` × `height` 8-bit grey pixels (a horizontal ramp), deflated:
+ * a 40,000,000 × 1 image at the default pixel limit is about 200 KB and decodes for seconds.
+ */
+export function widePng(width: number, height = 1): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8);
+  const row = Buffer.alloc(width + 1);
+  for (let x = 0; x < width; x++) row[x + 1] = Math.floor((256 * x) / width);
+  const rows = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(rows, { level: 1 })), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
 /** Bytes that are not a usable image, by name. */
 export async function corruptImages(valid: Buffer): Promise<Record<string, Buffer>> {
   const gif = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#808080' } }).gif().toBuffer();
