@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod/v4';
+import { defaultIndexDir } from './gallery/index-location';
 
 /** Inference engines the server can load a model folder with. */
 export const ENGINES = ['auto', 'ort', 'tfjs'] as const;
@@ -59,7 +60,7 @@ export const serverOptionsSchema = z
     model: z.string().min(1).optional(),
     /** Folder of images to index and search (searched recursively; dot-files and symlinks are skipped). */
     gallery: z.string().min(1),
-    /** Where the index lives (SQLite metadata + HNSW vectors + thumbnails). Default: `<gallery>/.harma-index`. */
+    /** Where the index lives (SQLite metadata + HNSW vectors + thumbnails + lock). Default: `<gallery>/.harma-index` if it exists (earlier versions put it there), else `$XDG_CACHE_HOME/harma/index/<hash of the gallery's real path>` (`~/.cache` without XDG_CACHE_HOME); nothing is written into the gallery. */
     indexDir: z.string().min(1).optional(),
     /** Caption gallery for image → caption search: an annotation JSON (RSITMD/RSICD layout), a JSON array of strings, or a text file with one caption per line. Default: none. */
     captions: z.string().min(1).optional(),
@@ -127,6 +128,6 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     vocabulary: value.vocabulary === undefined ? undefined : path.resolve(value.vocabulary),
     weights: value.weights?.map((file) => path.resolve(file)),
     adapters: value.adapters === undefined ? undefined : path.resolve(value.adapters),
-    indexDir: path.resolve(value.indexDir ?? path.join(gallery, '.harma-index')),
+    indexDir: path.resolve(value.indexDir ?? defaultIndexDir(gallery)),
   };
 }

@@ -63,6 +63,8 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
     // The metrics need the gallery, and the gallery the instrumented encoder: the encoder reports through this slot.
     const metricsSlot: { metrics?: ServerMetrics } = {};
     const encoder = instrumentEncoder(baseEncoder, (modality, seconds) => metricsSlot.metrics?.encoderDuration.observe({ modality }, seconds));
+    // The index is not in the image folder by default (see `defaultIndexDir`): say where it is.
+    logger.info({ gallery: resolved.gallery, indexDir: resolved.indexDir }, `the index of ${resolved.gallery} is in ${resolved.indexDir}`);
     gallery = await Gallery.open(
       {
         root: resolved.gallery,
@@ -99,7 +101,7 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
       logger,
       async listen() {
         const address = await app.listen({ host: resolved.host, port: resolved.port });
-        logger.info({ url: address, gallery: resolved.gallery, images: openGallery.size, captions: captions.size }, 'HarMA server listening');
+        logger.info({ url: address, gallery: resolved.gallery, indexDir: resolved.indexDir, images: openGallery.size, captions: captions.size }, 'HarMA server listening');
         return address;
       },
       close() {

@@ -69,7 +69,7 @@ export function serveCommand(name: string, action: (options: ServerOptions) => P
   return new Command(name)
     .requiredOption('--gallery <dir>', 'folder of images to index and search')
     .option('--model <dir>', 'model folder written by `harma export` (config.json, onnx/vision_model.onnx, onnx/text_model.onnx, the tokenizer files)')
-    .option('--index-dir <dir>', 'where the index lives (default: <gallery>/.harma-index)')
+    .option('--index-dir <dir>', "where the index lives (default: the gallery's .harma-index if it exists, else $XDG_CACHE_HOME/harma/index/<hash of the gallery's path>, ~/.cache without XDG_CACHE_HOME)")
     .option('--captions <file>', 'caption gallery for image → caption search: annotation JSON, JSON array of strings, or one caption per line')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0: any free port)', integer('--port'), 8080)
