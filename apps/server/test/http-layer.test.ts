@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../src/server';
 import { errorShapeProblems, parseRawResponse, rawExchange, type RawResponse } from './helpers/raw-http';
 import { serverFixture, type ServerFixture } from './helpers/server-fixture';
 
@@ -57,6 +59,27 @@ describe('errors of the HTTP layer, over a real socket', () => {
     expect((await exchange('GET /healthz HTTP/1.0\r\n\r\n')).status).toBe(200);
     const raw = (await rawExchange(port, 'POST /api/search/text HTTP/1.1\r\nHost: x\r\nConnection: close\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: 18\r\n\r\n{"query": "river"}')).toString('latin1');
     expect(raw.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK')).toBe(true);
+  });
+
+  it('listening on a port in use, or an address of another machine, says so and which option to change', async () => {
+    const { default: net } = await import('node:net');
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const busy = (taken.address() as { port: number }).port;
+    const other = await createServer({ ...fixture.server.options, indexDir: path.join(fixture.root, 'index-2'), port: busy, captions: undefined }, { logger: fixture.logs.logger });
+    try {
+      await expect(other.listen()).rejects.toThrow(`127.0.0.1:${busy} is already in use (another server, or an earlier one still running): choose another port with --port <n> (option \`port\`), or --port 0 for any free port`);
+    } finally {
+      await other.close();
+      taken.close();
+    }
+    // An address that is not this machine's (TEST-NET-3).
+    const elsewhere = await createServer({ ...fixture.server.options, indexDir: path.join(fixture.root, 'index-3'), host: '203.0.113.1', port: 0, captions: undefined }, { logger: fixture.logs.logger });
+    try {
+      await expect(elsewhere.listen()).rejects.toThrow('203.0.113.1 is not an address of this machine: choose another with --host');
+    } finally {
+      await elsewhere.close();
+    }
   });
 
   it('a request arriving while the server shuts down gets a 503 in the API\'s shape', async () => {
