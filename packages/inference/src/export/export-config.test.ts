@@ -53,7 +53,7 @@ describe('parseExportConfigFile', () => {
 
   it('says when a folder is not an export, what one holds, and what a Hugging Face CLIP folder is for', () => {
     expect(() => parseExportConfigFile({ model_type: 'clip' }, 'hf/config.json')).toThrow(
-      "hf/config.json: no harma section, so not a model folder written by harma export (a Hugging Face CLIP folder is a backbone to train from: name its model.safetensors in a training config's backbone.weights)",
+      "hf/config.json: no harma section, so not a model folder written by harma export (a Hugging Face CLIP folder is a backbone to train from: harma train --config <run.yaml> --backbone <folder>)",
     );
     expect(() => parseExportConfigFile({ name: 'x' }, 'x/config.json')).toThrow(`x/config.json: no harma section, so not a model folder written by harma export. ${MODEL_FOLDER_CONTENTS} ${MAKE_MODEL_FOLDER}`);
     expect(() => parseExportConfigFile([], 'x')).toThrow('x: not a JSON object');

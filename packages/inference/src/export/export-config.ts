@@ -190,7 +190,7 @@ export function parseExportConfigFile(json: unknown, file: string = EXPORT_FILES
   if (format !== EXPORT_FORMAT) {
     const hint =
       huggingFace.model_type === 'clip'
-        ? " (a Hugging Face CLIP folder is a backbone to train from: name its model.safetensors in a training config's backbone.weights)"
+        ? " (a Hugging Face CLIP folder is a backbone to train from: harma train --config <run.yaml> --backbone <folder>)"
         : isTrainingRunConfig(json)
           ? ` (it is the config of a training run: export the run with harma export --config ${file} --adapters <run>/best.safetensors --out <folder>)`
           : `. ${MODEL_FOLDER_CONTENTS} ${MAKE_MODEL_FOLDER}`;
