@@ -32,6 +32,13 @@ function setStatus(message) {
   $('status').textContent = message;
 }
 
+/** A failed search: its error, and none of the previous results (they would read as this search's answer). */
+function showFailure(error) {
+  clearResults();
+  setStatus('');
+  showError(error.message);
+}
+
 function formatIndexing(progress) {
   if (progress.state === 'indexing') return `${progress.done} / ${progress.total}`;
   if (progress.state === 'scanning') return 'scanning…';
@@ -117,8 +124,7 @@ async function searchText(event) {
     renderImages(body.results);
     setStatus(`${body.results.length} of ${body.indexSize} images for “${query}” in ${body.tookMs} ms`);
   } catch (error) {
-    setStatus('');
-    showError(error.message);
+    showFailure(error);
   }
 }
 
@@ -142,8 +148,7 @@ async function searchImage(file) {
     renderImages(images.results);
     setStatus(`${images.results.length} images similar to ${file.name} in ${images.tookMs} ms`);
   } catch (error) {
-    setStatus('');
-    showError(error.message);
+    showFailure(error);
   }
 }
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Command, Option } from 'commander';
 import type { AdapterMethodName } from '@harma/adapters';
-import { initBackend } from '@harma/core';
+import { configureLogging, initBackend, useBackend, type LogFormat } from '@harma/core';
 import { formatMetricsTable } from '@harma/metrics';
 import { loadTrainConfig } from './config/load-config';
 import { adapterOption } from './commands/adapter-option';
 import { infoCommand } from './commands/info';
+import { shippedBackboneNames } from './model/backbone-name';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
 import { exportCommand } from './commands/export';
@@ -15,16 +16,37 @@ import { demoCommand } from './commands/demo';
 import { DEMO_PRESET, DEMO_TEST_PRESET } from './demo/demo-preset';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const BACKBONE_FOLDER = [
+  '--backbone <folder>',
+  "a Hugging Face CLIP folder (config.json, model.safetensors, tokenizer files) as the backbone, replacing the config's backbone section",
+] as const;
+
+/** `label` then the names, comma separated, wrapped at 80 columns under the first name. */
+function wrapList(label: string, names: readonly string[]): string {
+  const lines = [`  ${label}`];
+  for (const [index, name] of names.entries()) {
+    const item = index < names.length - 1 ? `${name}, ` : name;
+    if (lines[lines.length - 1]!.length + item.trimEnd().length > 80) lines.push(' '.repeat(2 + label.length));
+    lines[lines.length - 1] += item;
+  }
+  return lines.map((line) => line.trimEnd()).join('\n');
+}
 
 const program = new Command('harma')
   .description('HarMA: parameter-efficient adaptation of CLIP to remote-sensing image-text retrieval')
-  .showHelpAfterError();
+  .addOption(new Option('--log-format <format>', 'log lines as sentences or JSON (default: sentences on a terminal, JSON otherwise; env HARMA_LOG_FORMAT)').choices(['pretty', 'json']))
+  .showHelpAfterError()
+  .hook('preAction', (command) => {
+    const format = command.opts<{ logFormat?: LogFormat }>().logFormat;
+    if (format !== undefined) configureLogging({ format });
+  });
 
 program
   .command('train')
   .description('train adapters (or a full fine-tune) as the paper does; evaluates every epoch, keeps the best by validation r_mean')
   .requiredOption('-c, --config <file>', 'YAML training config')
   .option('--set <key=value>', 'override a config value (repeatable), e.g. --set training.lr=1e-4', collect, [])
+  .option(...BACKBONE_FOLDER)
   .addOption(adapterOption())
   .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']))
   .option('--epochs <n>', 'override training.epochs')
@@ -32,12 +54,12 @@ program
   .option('--resume', 'continue the run saved in the output folder')
   .option('--checkpoint-every <steps>', 'also save the resumable state every this many steps')
   .option('--no-progress', 'no progress bar or progress log lines')
-  .action(async (options: { config: string; set: string[]; adapter?: AdapterMethodName; trainable?: string; epochs?: string; output?: string; resume?: boolean; checkpointEvery?: string; progress: boolean }) => {
+  .action(async (options: { config: string; set: string[]; backbone?: string; adapter?: AdapterMethodName; trainable?: string; epochs?: string; output?: string; resume?: boolean; checkpointEvery?: string; progress: boolean }) => {
     const overrides = [...options.set];
     if (options.trainable) overrides.push(`training.trainable=${options.trainable}`);
     if (options.epochs) overrides.push(`training.epochs=${options.epochs}`);
     if (options.output) overrides.push(`output=${options.output}`);
-    const config = await loadTrainConfig(options.config, overrides);
+    const config = await loadTrainConfig(options.config, overrides, { backbone: options.backbone });
     await initBackend();
     const result = await runTraining(config, {
       resume: options.resume,
@@ -57,14 +79,15 @@ program
   .description('zero-shot and adapted recall on a split (tfjs, or ONNX Runtime with --model / --engine ort)')
   .requiredOption('-c, --config <file>', 'YAML config (model and data)')
   .option('--set <key=value>', 'override a config value (repeatable)', collect, [])
+  .option(...BACKBONE_FOLDER)
   .option('--adapters <file>', 'adapters written by harma train (best.safetensors), or an official HarMA checkpoint / weight file holding them (read with the config\'s adapter options)')
   .option('--model <dir>', 'a folder written by harma export: evaluated as the adapted model on ONNX Runtime')
   .addOption(new Option('--engine <engine>', 'tfjs or ort (ort exports on the fly without --model)').choices(['tfjs', 'ort']))
   .addOption(new Option('--split <split>', 'which split').choices(['val', 'test', 'both']).default('test'))
   .option('--no-zero-shot', 'skip the plain backbone')
   .option('--json', 'print JSON instead of a table')
-  .action(async (options: { config: string; set: string[]; adapters?: string; model?: string; engine?: 'tfjs' | 'ort'; split: 'val' | 'test' | 'both'; zeroShot: boolean; json?: boolean }) => {
-    const config = await loadTrainConfig(options.config, options.set);
+  .action(async (options: { config: string; set: string[]; backbone?: string; adapters?: string; model?: string; engine?: 'tfjs' | 'ort'; split: 'val' | 'test' | 'both'; zeroShot: boolean; json?: boolean }) => {
+    const config = await loadTrainConfig(options.config, options.set, { backbone: options.backbone });
     await initBackend();
     const rows = await evaluateCommand(config, { adapters: options.adapters, model: options.model, engine: options.engine, split: options.split, zeroShot: options.zeroShot });
     if (options.json) {
@@ -77,12 +100,13 @@ program
   .description('write the adapted model as a Hugging Face folder (onnx/vision_model.onnx, onnx/text_model.onnx, config.json, preprocessor_config.json, the tokenizer) for serving, transformers.js and the browser')
   .requiredOption('-c, --config <file>', 'YAML config (backbone, weights, vocabulary, adapter options)')
   .option('--set <key=value>', 'override a config value (repeatable)', collect, [])
+  .option(...BACKBONE_FOLDER)
   .option('--adapters <file>', 'adapters written by harma train, or an official HarMA checkpoint holding them; without it the plain backbone is exported')
   .requiredOption('--out <dir>', 'output folder')
   .option('--no-quantize', 'skip the int8 variants')
   .option('--no-verify', 'skip the onnxruntime-node parity check')
-  .action(async (options: { config: string; set: string[]; adapters?: string; out: string; quantize: boolean; verify: boolean }) => {
-    const config = await loadTrainConfig(options.config, options.set);
+  .action(async (options: { config: string; set: string[]; backbone?: string; adapters?: string; out: string; quantize: boolean; verify: boolean }) => {
+    const config = await loadTrainConfig(options.config, options.set, { backbone: options.backbone });
     await initBackend();
     const result = await exportCommand(config, { adapters: options.adapters, out: options.out, quantize: options.quantize, verify: options.verify });
     const { vision, text } = result.export;
@@ -103,13 +127,18 @@ program.addCommand(siteCommand('site'));
 program
   .command('info')
   .description('parameter counts per group (no weights needed): ViT-B/32 + HarMA trains 5,934,397 of 157,211,710')
-  .option('--arch <name>', 'shipped architecture or open_clip config JSON', 'ViT-B-32')
+  .option('--backbone <name>', 'a shipped backbone config name (listed below) or an open_clip model config .json file', 'ViT-B-32')
+  // The option's earlier name, kept working for scripts (hidden from the help).
+  .addOption(new Option('--arch <name>', 'old name of --backbone').hideHelp().conflicts('backbone'))
   .addOption(adapterOption().default('harma'))
   .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']).default('adapters'))
   .option('--json', 'print JSON')
-  .action(async (options: { arch: string; adapter: AdapterMethodName; trainable: 'adapters' | 'full'; json?: boolean }) => {
-    await initBackend();
-    process.stdout.write(`${await infoCommand(options)}\n`);
+  .addHelpText('after', () => `\nShipped backbone configs:\n${shippedBackboneNames().map(({ kind, names }) => wrapList(`${kind}: `, names)).join('\n')}`)
+  .action(async (options: { backbone: string; arch?: string; adapter: AdapterMethodName; trainable: 'adapters' | 'full'; json?: boolean }) => {
+    // Counting does no arithmetic: the cpu backend leaves the zero weights untouched (see countFor),
+    // where the wasm backend would hold them all in its heap.
+    await useBackend('cpu');
+    process.stdout.write(`${await infoCommand({ ...options, backbone: options.arch ?? options.backbone })}\n`);
   });
 
 program

@@ -2,11 +2,12 @@
 export { trainConfigSchema } from './config/train-config';
 export type { TrainConfig, TrainConfigInput } from './config/train-config';
 export { loadTrainConfig, parseTrainConfig, applyOverride, ConfigError } from './config/load-config';
+export type { LoadTrainConfigOptions } from './config/load-config';
 export { expandEnvironment } from './config/expand-environment';
 export { buildTrainingModel, registerConfigBackbone } from './model/build-model';
 export type { TrainingModel, BuildModelOptions } from './model/build-model';
 export { countFor } from './model/count-parameters';
-export type { ParameterCounts, ParameterGroup } from './model/count-parameters';
+export type { ParameterCounts, ParameterGroup, CountOptions } from './model/count-parameters';
 export { runTraining, RUN_FILES } from './train/run-training';
 export { NonFiniteLossError } from './train/optimiser-step';
 export type { TrainRunOptions, TrainRunResult } from './train/run-training';

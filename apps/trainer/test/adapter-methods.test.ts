@@ -56,8 +56,8 @@ describe('the trainer reads the table of adapter methods', () => {
   });
 
   it.each(tableNames)('%s: counted by harma info', async (name) => {
-    const counts = await countFor(path.join(dir, 'model.json'), name as keyof typeof ADAPTER_METHODS, 'adapters');
-    const plain = await countFor(path.join(dir, 'model.json'), 'none', 'adapters');
+    const counts = await countFor(path.join(dir, 'model.json'), { adapter: name as keyof typeof ADAPTER_METHODS });
+    const plain = await countFor(path.join(dir, 'model.json'), { adapter: 'none' });
     expect(counts.adapter).toBe(name);
     expect(counts.trainable).toBe(counts.groups.filter((group) => group.trainable).reduce((sum, group) => sum + group.parameters, 0));
     if (isAdapterKind(name)) {

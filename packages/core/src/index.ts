@@ -5,8 +5,8 @@ export { activeProductEngine, PRODUCT_ENGINES } from './runtime/product-engine';
 export type { ProductEngineName, ProductEngineOptions, ProductEngineChoice } from './runtime/product-engine';
 export { OnnxRuntimeProducts } from './runtime/onnxruntime-products/onnxruntime-products';
 export type { OnnxRuntimeProductsOptions, ProductOperands } from './runtime/onnxruntime-products/onnxruntime-products';
-export { getLogger, setLogger } from './runtime/logger';
-export type { Logger } from './runtime/logger';
+export { getLogger, setLogger, configureLogging, interceptLogLines, formatLogRecord } from './runtime/logger';
+export type { Logger, LogFormat, LoggingOptions } from './runtime/logger';
 
 // Module tree
 export { Module, matchesFilter } from './module/module';

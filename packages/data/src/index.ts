@@ -24,8 +24,10 @@ export { ImageDecodeError } from './images/image-decode-error';
 export { resizeBicubic, resizeBilinear } from './images/resize-pillow';
 export { resizeWithSharp } from './images/resize-sharp';
 export { normalizePixels } from './images/normalize-pixels';
-export { preprocessImage, resizeForSpec, resizeImage } from './images/preprocess-image';
-export type { PreprocessOptions, Resizer } from './images/preprocess-image';
+export { preprocessImage, preprocessDecoded, resizeForSpec, resizedSize, resizeImage } from './images/preprocess-image';
+export type { PreprocessOptions, PreprocessedImage, Resizer } from './images/preprocess-image';
+export { PreprocessPool, defaultPreprocessThreads } from './images/preprocess-pool';
+export type { PreprocessPoolOptions } from './images/preprocess-pool';
 
 // Images: pixel operations, the paper's transforms, image roots
 export { autoContrast, equalize, brightness, sharpness } from './images/pixel-ops';

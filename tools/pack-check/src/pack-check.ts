@@ -184,11 +184,11 @@ export async function runPackCheck(options: PackCheckOptions): Promise<PackCheck
 
     const tarballOf = (name: string): string => (packed.find((p) => p.name === name) as PackedPackage).tarball;
     const minimalNames = (options.minimal ?? MINIMAL_SET).filter((name) => packed.some((p) => p.name === name));
-    const npmrcFile = path.join(root, '.npmrc');
-    const npmrc = existsSync(npmrcFile) ? readFileSync(npmrcFile, 'utf8').split('\n').filter((line) => line.trim() && !line.trim().startsWith('#')) : [];
+    // The install scripts the project allows and denies (onnxruntime-node's would fetch CUDA extras), as a user copies them.
+    const allowScripts = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> }).allowScripts ?? {};
     const optional = new Set(targets.flatMap((t) => Object.keys(t.manifest.optionalDependencies ?? {})));
     const install = (label: string, names: readonly string[]): Promise<ScratchProject> =>
-      timed(timings, `install ${label}`, () => createScratchProject({ label, tarballs: names.map(tarballOf), workspaceRoot: root, npmrc, buildNative: options.buildNative, optional }));
+      timed(timings, `install ${label}`, () => createScratchProject({ label, tarballs: names.map(tarballOf), workspaceRoot: root, allowScripts, buildNative: options.buildNative, optional }));
     const installs = await Promise.allSettled([
       minimalNames.length > 0 ? install('minimal', minimalNames) : Promise.resolve(undefined),
       install('full', packed.map((p) => p.name)),

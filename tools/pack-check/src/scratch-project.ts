@@ -11,8 +11,8 @@ export interface ScratchProjectOptions {
   tarballs: readonly string[];
   /** The workspace, where native addons of the same version may already be compiled (see `buildNative`). */
   workspaceRoot: string;
-  /** Lines of the project's .npmrc. */
-  npmrc?: readonly string[];
+  /** npm's `allowScripts` of the project (package name → allowed), written into the scratch project's package.json. */
+  allowScripts?: Readonly<Record<string, boolean>>;
   /**
    * Compile native addons (better-sqlite3, hnswlib-node) from source as a user's `npm install` does
    * (about two minutes on 2 cores). Default false: install without scripts and copy the compiled
@@ -99,8 +99,8 @@ export async function createScratchProject(options: ScratchProjectOptions): Prom
   const dir = mkdtempSync(path.join(parent, `harma-pack-check-${options.label}-`));
   const dispose = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: `harma-pack-check-${options.label}`, private: true, description: 'scratch project of tools/pack-check' }, null, 2)}\n`);
-    writeFileSync(path.join(dir, '.npmrc'), `${(options.npmrc ?? []).join('\n')}\n`);
+    const manifest = { name: `harma-pack-check-${options.label}`, private: true, description: 'scratch project of tools/pack-check', allowScripts: options.allowScripts ?? {} };
+    writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     const args = ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', ...(options.buildNative ? [] : ['--ignore-scripts']), ...options.tarballs];
     const install = await runCommand('npm', args, { cwd: dir, timeoutMs: 15 * 60_000 });
     if (install.code !== 0) throw new Error(`npm install of ${options.tarballs.length} tarballs failed in ${dir} (exit ${install.code}):\n${tail(install.stderr || install.stdout)}`);

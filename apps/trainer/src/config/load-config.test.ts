@@ -45,6 +45,29 @@ describe('loadTrainConfig', () => {
     expect(config.output).toBe(path.join(dir, 'runs/test'));
   });
 
+  it('resolves a Hugging Face folder written as a path against the config folder; a name stays a name', async () => {
+    const file = path.join(dir, 'folder.yaml');
+    await fs.writeFile(file, minimal.replace(/backbone:\n( {2}.*\n)+/, 'backbone:\n  kind: clip\n  config: ./models/clip-vit-base-patch32\n'));
+    const config = await loadTrainConfig(file);
+    expect(config.backbone).toEqual({ kind: 'clip', config: path.join(dir, 'models/clip-vit-base-patch32'), weights: [] });
+    const named = await loadTrainConfig(file, ['backbone.config=tiny']);
+    expect(named.backbone.config).toBe('tiny');
+  });
+
+  it('--backbone replaces the backbone section, resolved against the working directory; overrides still apply', async () => {
+    const file = path.join(dir, 'flag.yaml');
+    await fs.writeFile(file, minimal);
+    const config = await loadTrainConfig(file, [], { backbone: 'hf/clip-vit-base-patch32' });
+    expect(config.backbone).toEqual({ kind: 'clip', config: path.resolve('hf/clip-vit-base-patch32'), weights: [] });
+    const withVocabulary = await loadTrainConfig(file, ['backbone.vocabulary=/abs/other.txt.gz'], { backbone: '/models/clip' });
+    expect(withVocabulary.backbone).toEqual({ kind: 'clip', config: '/models/clip', weights: [], vocabulary: '/abs/other.txt.gz' });
+    // A config without a backbone section at all, for use with --backbone only.
+    const bare = path.join(dir, 'no-backbone.yaml');
+    await fs.writeFile(bare, minimal.replace(/backbone:\n( {2}.*\n)+/, ''));
+    await expect(loadTrainConfig(bare)).rejects.toThrow(/backbone: Required/);
+    expect((await loadTrainConfig(bare, [], { backbone: '/models/clip' })).backbone.config).toBe('/models/clip');
+  });
+
   it('applies overrides as YAML values and reads environment variables', async () => {
     const file = path.join(dir, 'override.yaml');
     await fs.writeFile(file, minimal);
@@ -91,5 +114,18 @@ describe('expandEnvironment and applyOverride', () => {
     const target: Record<string, unknown> = {};
     applyOverride(target, 'training.loss.margin=0.3');
     expect(target).toEqual({ training: { loss: { margin: 0.3 } } });
+  });
+});
+
+describe("a run's config.json", () => {
+  it('loads back as the same config, so `harma export --config <run>/config.json` exports the run', async () => {
+    const file = path.join(dir, 'shipped.yaml');
+    await fs.writeFile(file, minimal);
+    const config = await loadTrainConfig(file);
+    // What `harma train` writes into the run folder (run-training.ts, prepareOutput): the resolved config.
+    const run = path.join(dir, 'run-folder');
+    await fs.mkdir(run);
+    await fs.writeFile(path.join(run, 'config.json'), `${JSON.stringify({ ...config, adapter: { ...config.adapter, type: 'harma' } }, null, 2)}\n`);
+    expect(await loadTrainConfig(path.join(run, 'config.json'))).toEqual(config);
   });
 });

@@ -36,11 +36,21 @@ export function applyOverride(target: Record<string, unknown>, assignment: strin
   node[keys.at(-1) as string] = value;
 }
 
+export interface LoadTrainConfigOptions {
+  /**
+   * A Hugging Face CLIP folder (`--backbone`): the backbone section becomes `{ kind: clip, config:
+   * folder }` — sizes, weights and tokenizer from the folder — whatever the file says; the path
+   * resolves against the working directory. Overrides still apply after it. Default: the file's
+   * backbone section.
+   */
+  backbone?: string;
+}
+
 /**
  * Read a YAML training config, apply `key.path=value` overrides, validate it, and resolve its
  * paths relative to the config file's folder (absolute paths stay).
  */
-export async function loadTrainConfig(file: string, overrides: readonly string[] = []): Promise<TrainConfig> {
+export async function loadTrainConfig(file: string, overrides: readonly string[] = [], options: LoadTrainConfigOptions = {}): Promise<TrainConfig> {
   let raw: unknown;
   try {
     raw = YAML.parse(await fs.readFile(file, 'utf8'));
@@ -48,6 +58,7 @@ export async function loadTrainConfig(file: string, overrides: readonly string[]
     throw new ConfigError(file, `cannot read YAML (${(error as Error).message})`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(file, 'the document is not a mapping');
+  if (options.backbone !== undefined) (raw as Record<string, unknown>).backbone = { kind: 'clip', config: path.resolve(options.backbone) };
   for (const assignment of overrides) {
     try {
       applyOverride(raw as Record<string, unknown>, assignment);
@@ -70,12 +81,14 @@ export function parseTrainConfig(raw: unknown, file: string): TrainConfig {
   const config = parsed.data;
   const base = path.dirname(path.resolve(file));
   const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(base, p));
-  const isShippedArchitecture = !config.backbone.config.endsWith('.json');
+  // A name (`ViT-B-32`, a plug-in's preset) stays; a file or folder is written as a path.
+  const { config: architecture } = config.backbone;
+  const isPath = architecture.endsWith('.json') || architecture.includes('/') || architecture.includes(path.sep);
   return {
     ...config,
     backbone: {
       ...config.backbone,
-      config: isShippedArchitecture ? config.backbone.config : resolve(config.backbone.config),
+      config: isPath ? resolve(architecture) : architecture,
       ...(config.backbone.plugin === undefined ? {} : { plugin: config.backbone.plugin.startsWith('.') ? resolve(config.backbone.plugin) : config.backbone.plugin }),
       weights: config.backbone.weights.map(resolve),
       ...(config.backbone.vocabulary === undefined ? {} : { vocabulary: resolve(config.backbone.vocabulary) }),

@@ -16,14 +16,22 @@ export const backboneSchema = z
      * before the model is built, in every training thread too. Default: none (`clip` is built in).
      */
     plugin: z.string().min(1).optional(),
-    /** A shipped architecture name (`ViT-B-32`) or the path of an open_clip model config JSON. */
+    /**
+     * A shipped architecture name (`ViT-B-32`), the path of an open_clip model config JSON, or
+     * (kind `clip`) the path of a Hugging Face CLIP folder — `config.json`, `model.safetensors`,
+     * tokenizer files — which also gives the weights and the vocabulary when they are not set.
+     * Paths contain a `/` (`./clip-vit-base-patch32`) or end in `.json`.
+     */
     config: z.string(),
-    /** Weight files in any supported format; empty for random initialisation (tests, pretraining). */
+    /**
+     * Weight files in any supported format; empty for a Hugging Face folder's own weights, else for
+     * random initialisation (tests, pretraining).
+     */
     weights: z.array(z.string()).default([]),
     /**
      * The tokenizer's vocabulary, given to the backbone's factory (CLIP: open_clip .txt.gz,
-     * Hugging Face vocab.json (+ merges.txt beside it) or tokenizer.json). Required by backbones
-     * whose tokenizer reads files; a plug-in may need none.
+     * Hugging Face vocab.json (+ merges.txt beside it) or tokenizer.json; a Hugging Face folder's
+     * own when absent). Required by backbones whose tokenizer reads files; a plug-in may need none.
      */
     vocabulary: z.string().optional(),
   })

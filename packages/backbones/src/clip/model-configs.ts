@@ -6,14 +6,42 @@ import { parseOpenClipConfig } from './open-clip-config';
 
 const PACKAGE_NAME = '@harma/backbones';
 
+/**
+ * Names of the model configs shipped in the package's `configs/` folder: open_clip's
+ * `model_configs/*.json` files with their values unchanged, for open_clip's plain CLIP ViT sizes
+ * from S/32 to bigG/14 (every one open_clip has weights for, and S, M, L/14-280, L/16, H/16).
+ * `-quickgelu` variants are for weights trained with QuickGELU (OpenAI's and GeoRSCLIP's among them).
+ */
+export const SHIPPED_MODEL_CONFIG_NAMES = [
+  'ViT-S-32',
+  'ViT-S-16',
+  'ViT-M-32',
+  'ViT-M-16',
+  'ViT-B-32',
+  'ViT-B-32-quickgelu',
+  'ViT-B-32-256',
+  'ViT-B-16',
+  'ViT-B-16-quickgelu',
+  'ViT-B-16-plus-240',
+  'ViT-L-14',
+  'ViT-L-14-quickgelu',
+  'ViT-L-14-280',
+  'ViT-L-14-336',
+  'ViT-L-14-336-quickgelu',
+  'ViT-L-16',
+  'ViT-L-16-320',
+  'ViT-H-14',
+  'ViT-H-14-quickgelu',
+  'ViT-H-14-378',
+  'ViT-H-14-378-quickgelu',
+  'ViT-H-16',
+  'ViT-g-14',
+  'ViT-bigG-14',
+  'ViT-bigG-14-quickgelu',
+] as const;
+
 /** Names of the model configs shipped in the package's `configs/` folder. */
-export type ShippedModelConfigName =
-  | 'ViT-B-32'
-  | 'ViT-B-16'
-  | 'ViT-L-14'
-  | 'ViT-B-32-quickgelu'
-  | 'ViT-B-16-quickgelu'
-  | 'ViT-L-14-quickgelu';
+export type ShippedModelConfigName = (typeof SHIPPED_MODEL_CONFIG_NAMES)[number];
 
 let configsDirectory: string | undefined;
 
@@ -45,8 +73,9 @@ export function listModelConfigs(): string[] {
 }
 
 /**
- * A shipped model config by name (`ViT-B-32`, `ViT-B-16`, `ViT-L-14`, each also `-quickgelu` for
- * OpenAI-trained weights), or any open_clip model config JSON by file path.
+ * A shipped model config by name (`SHIPPED_MODEL_CONFIG_NAMES`: `ViT-B-32`, `ViT-L-14-336`,
+ * `ViT-H-14`, `ViT-bigG-14`, …, `-quickgelu` for QuickGELU-trained weights), or any open_clip model
+ * config JSON by file path.
  */
 export function loadModelConfig(name: ShippedModelConfigName | (string & {})): ClipConfig {
   const isPath = name.endsWith('.json') || name.includes('/') || name.includes(path.sep);

@@ -32,6 +32,10 @@ const TEXT_DEFAULT_ONLY: Record<string, unknown> = {
   act_kwargs: null,
   norm_kwargs: null,
   hf_model_name: null,
+  // The backbone's tokenizer is CLIP BPE (its EOT id is the largest, which the argmax pooling
+  // relies on): a config naming another tokenizer or changing its cleaning would tokenize wrongly.
+  hf_tokenizer_name: null,
+  tokenizer_kwargs: null,
 };
 
 const TOP_DEFAULT_ONLY: Record<string, unknown> = { init_logit_bias: null };
@@ -42,7 +46,8 @@ const IGNORED = z.unknown().optional();
 const visionSchema = z
   .object({
     image_size: squareSide.default(224),
-    patch_size: positiveInt.default(16),
+    // null in open_clip's ModifiedResNet configs: refused below with the reason.
+    patch_size: positiveInt.nullable().default(16),
     width: positiveInt.default(768),
     layers: z.union([positiveInt, z.array(z.unknown())]).default(12),
     head_width: positiveInt.default(64),
@@ -69,8 +74,6 @@ const textSchema = z
     heads: positiveInt.default(8),
     layers: positiveInt.default(12),
     mlp_ratio: z.number().positive().default(4),
-    hf_tokenizer_name: IGNORED,
-    tokenizer_kwargs: IGNORED,
     output_tokens: IGNORED,
     hf_model_pretrained: IGNORED,
     hf_proj_type: IGNORED,
@@ -115,9 +118,9 @@ function isEqualJson(a: unknown, b: unknown): boolean {
 /**
  * Read a model config in open_clip's `model_configs/*.json` layout (`embed_dim`, `vision_cfg`,
  * `text_cfg`, `quick_gelu`), with open_clip's defaults for absent fields (vision heads =
- * width / head_width). Unknown fields and features this CLIP does not implement (layer scale,
- * attentional pooling, timm or Hugging Face towers, ResNet image towers) are errors naming
- * `source` and the field.
+ * width / head_width, MLP width int(width · mlp_ratio)). Unknown fields and features this CLIP
+ * does not implement (layer scale, attentional pooling, other pooling, timm or Hugging Face towers,
+ * tokenizers other than CLIP BPE, ResNet image towers) are errors naming `source` and the field.
  */
 export function parseOpenClipConfig(json: unknown, source = 'open_clip config'): ClipConfig {
   const parsed = openClipSchema.safeParse(json);
@@ -126,6 +129,7 @@ export function parseOpenClipConfig(json: unknown, source = 'open_clip config'):
   if (typeof vision.layers !== 'number') {
     throw new Error(`${source}: vision_cfg.layers is a list: a ModifiedResNet image tower, which HarMA.js does not implement (ViT only)`);
   }
+  if (vision.patch_size === null) throw new Error(`${source}: vision_cfg.patch_size is null, but a ViT needs a patch size`);
   const [height, width] = typeof vision.image_size === 'number' ? [vision.image_size, vision.image_size] : vision.image_size;
   if (height !== width) throw new Error(`${source}: vision_cfg.image_size [${height}, ${width}] is not square`);
   if (vision.width % vision.head_width !== 0) {

@@ -1,18 +1,28 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { SeededRandom, backboneRegistry, type Backbone, type BackboneFactory, type JsonValue } from '@harma/core';
 import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { createClip } from './clip-model';
 import { validateClipConfig, type ClipConfig } from './config';
+import { checkEndOfTextPooling, readHuggingFaceClipFolder, type HuggingFaceClipFolder } from './hugging-face-folder';
 import { loadClip, type NameFilter } from './load-clip';
-import { loadModelConfig } from './model-configs';
+import { listModelConfigs, loadModelConfig } from './model-configs';
 
 /** Options of the registered `clip` backbone factory (core's `BackboneOptions`, with CLIP's types). */
 export interface ClipBackboneOptions {
   /**
    * A config object (what `describe()` gives), a shipped config name (`ViT-B-32`,
-   * `ViT-B-32-quickgelu`, …) or an open_clip config path. Default: `ViT-B-32`.
+   * `ViT-B-32-quickgelu`, …), an open_clip config path (`.json`), or the path of a Hugging Face
+   * CLIP folder (`config.json` + `model.safetensors` + tokenizer files, see
+   * `readHuggingFaceClipFolder`), which also gives `weights` and `vocabulary` unless they are set.
+   * A bare name is a shipped config unless no config has that name and it is a folder. Default:
+   * `ViT-B-32`.
    */
   config?: ClipConfig | JsonValue | string;
-  /** Weight file(s) to load (any format `loadWeights` reads). Default: none — zeros, or random with `seed`. */
+  /**
+   * Weight file(s) to load (any format `loadWeights` reads). Default: a Hugging Face folder's own,
+   * else none — zeros, or random with `seed`. An empty list loads none, also from a folder.
+   */
   weights?: string | readonly string[];
   /** Strict loading. Default: true. */
   strict?: boolean;
@@ -23,22 +33,42 @@ export interface ClipBackboneOptions {
   /**
    * The BPE vocabulary the model was trained with (open_clip `.txt.gz`, Hugging Face `vocab.json` +
    * `merges.txt` or `tokenizer.json`, or a folder holding them): the backbone's `tokenizer`.
-   * Default: none (the backbone has no tokenizer).
+   * Default: a Hugging Face folder's tokenizer files, else none (the backbone has no tokenizer).
    */
   vocabulary?: string;
 }
 
-function resolveConfig(config: ClipBackboneOptions['config']): ClipConfig {
-  if (config === undefined || typeof config === 'string') return loadModelConfig(config ?? 'ViT-B-32');
-  return validateClipConfig(config, 'CLIP backbone config');
+/** The Hugging Face folder a `config` string names, if it names one (see `ClipBackboneOptions.config`). */
+function huggingFaceFolderOf(config: string): string | undefined {
+  if (config.endsWith('.json')) return undefined;
+  const isPath = path.isAbsolute(config) || config.includes('/') || config.includes(path.sep);
+  if (isPath) return config;
+  return !listModelConfigs().includes(config) && existsSync(config) && statSync(config).isDirectory() ? config : undefined;
+}
+
+interface ResolvedSource {
+  config: ClipConfig;
+  weights: string | readonly string[] | undefined;
+  vocabulary: string | undefined;
+  folder: HuggingFaceClipFolder | undefined;
+}
+
+async function resolveSource(options: ClipBackboneOptions): Promise<ResolvedSource> {
+  const { config, weights, vocabulary } = options;
+  if (config !== undefined && typeof config !== 'string') return { config: validateClipConfig(config, 'CLIP backbone config'), weights, vocabulary, folder: undefined };
+  const folderPath = config === undefined ? undefined : huggingFaceFolderOf(config);
+  if (folderPath === undefined) return { config: loadModelConfig(config ?? 'ViT-B-32'), weights, vocabulary, folder: undefined };
+  const folder = await readHuggingFaceClipFolder(folderPath, { weights: weights === undefined, vocabulary: vocabulary === undefined });
+  return { config: folder.config, weights: weights ?? folder.weights, vocabulary: vocabulary ?? folder.vocabulary, folder };
 }
 
 /** The factory registered as `clip`. */
 export const clipBackboneFactory: BackboneFactory<ClipBackboneOptions> = async (options) => {
-  const config = resolveConfig(options.config);
-  const tokenizer = options.vocabulary === undefined ? undefined : await ClipTokenizer.load(options.vocabulary, { contextLength: config.text.contextLength });
-  if (options.weights !== undefined) {
-    const { model, ignored } = await loadClip(config, options.weights, { strict: options.strict, ignore: options.ignore, tokenizer });
+  const { config, weights, vocabulary, folder } = await resolveSource(options);
+  const tokenizer = vocabulary === undefined ? undefined : await ClipTokenizer.load(vocabulary, { contextLength: config.text.contextLength });
+  if (folder !== undefined && tokenizer !== undefined) checkEndOfTextPooling(folder, tokenizer);
+  if (weights !== undefined && weights.length > 0) {
+    const { model, ignored } = await loadClip(config, weights, { strict: options.strict, ignore: options.ignore, tokenizer });
     // The factory returns the backbone only: tensors it was told to ignore are not kept.
     for (const tensor of ignored.values()) tensor.dispose();
     return model;

@@ -153,6 +153,8 @@ describeWithReferenceData('ClipTokenizer with the CLIP vocabulary', (dir) => {
       const other = new ClipTokenizer(await readBpeVocabulary(path.join(folder, file)));
       expect(other.startOfTextId).toBe(49406);
       expect(other.endOfTextId).toBe(49407);
+      // The end token is the largest id, where CLIP (and transformers' legacy eos_token_id 2 rule) pools.
+      expect(other.vocabularySize).toBe(49408);
       const all = texts();
       expect(Array.from(other.encode(all))).toEqual(Array.from(tokenizer.encode(all)));
     });

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSafetensors, useBackend, writeSafetensors } from '@harma/core';
+import { loadSafetensors, serializeSafetensors, useBackend, writeSafetensors } from '@harma/core';
 import { fixturePath } from '@harma/test-support';
 import { openClipToHuggingFaceClip } from './hugging-face-clip';
 import { loadWeights, readWeightFile } from './load-weights';
@@ -136,6 +136,24 @@ describe('bad weight files and file sets', () => {
     const legacy = path.join(dir, 'legacy.pt');
     await fs.writeFile(legacy, Uint8Array.of(0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8));
     await expect(loadWeights(legacy)).rejects.toThrow(/legacy\.pt: a bare pickle: PyTorch's legacy format.*re-save it with torch\.save/);
+  });
+
+  it('a safetensors file whose header length starts like a pickle (0x80) or a zip ("PK") is still safetensors', async () => {
+    const x = tf.tensor1d([1, 2]);
+    for (const [label, first, second] of [['pickle', 0x80, undefined], ['zip', 0x50, 0x4b]] as const) {
+      // Metadata of the right length puts the wanted bytes at the start of the header length.
+      let bytes = serializeSafetensors({ x });
+      for (let pad = 0; bytes[0] !== first || (second !== undefined && bytes[1] !== second); pad++) {
+        bytes = serializeSafetensors({ x }, { metadata: { pad: 'p'.repeat(pad) } });
+      }
+      const file = path.join(dir, `looks-like-${label}.safetensors`);
+      await fs.writeFile(file, bytes);
+      const { tensors, info } = await readWeightFile(file);
+      expect(info.format).toBe('safetensors');
+      expect(Array.from(tensors.get('x')?.dataSync() ?? [])).toEqual([1, 2]);
+      disposeAll(tensors);
+    }
+    x.dispose();
   });
 
   it('no file at all', async () => {

@@ -40,9 +40,11 @@ async function sniff(file: string): Promise<WeightFileFormat> {
     throw new WeightFileError(file, `cannot open (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
   try {
-    const head = new Uint8Array(8);
-    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    const head = new Uint8Array(9);
+    const { bytesRead } = await handle.read(head, 0, 9, 0);
     if (bytesRead === 0) throw new WeightFileError(file, 'the file is empty');
+    // Safetensors first: its 8-byte header length may begin with any byte (0x80, "PK"), but its JSON header follows at once.
+    if (bytesRead === 9 && head[8] === 0x7b) return 'safetensors';
     if (head[0] === 0x50 && head[1] === 0x4b) return 'pytorch-zip';
     if (head[0] === 0x80) {
       throw new WeightFileError(
@@ -77,13 +79,8 @@ async function readTorchFile(file: string): Promise<{ tensors: Map<string, tf.Te
   }
 }
 
-/**
- * Read one weight file into tensors under open_clip names, whatever format users hold: safetensors
- * (open_clip, HarMA, or Hugging Face `CLIPModel` names, converted), or a PyTorch zip checkpoint
- * (`.pt`/`.pth`/`.bin`; plain state dict, `{'state_dict': …}`, HarMA's `{'model': …}`, or a
- * TorchScript archive) read without Python.
- */
-export async function readWeightFile(file: string): Promise<WeightFile> {
+/** One file's tensors under the names it stores (never-parameters dropped), before any renaming. */
+async function readStoredTensors(file: string): Promise<{ tensors: Map<string, tf.Tensor>; format: WeightFileFormat; layout: WeightFileInfo['layout']; dropped: string[] }> {
   const format = await sniff(file);
   let tensors: Map<string, tf.Tensor>;
   let layout: WeightFileInfo['layout'] = 'flat';
@@ -107,22 +104,38 @@ export async function readWeightFile(file: string): Promise<WeightFile> {
     tensors.delete(name);
     dropped.push(name);
   }
-  const convertedFromHuggingFace = isHuggingFaceClip(tensors.keys());
-  if (convertedFromHuggingFace) {
-    try {
-      tensors = huggingFaceClipToOpenClip(tensors, file);
-    } catch (error) {
-      for (const tensor of tensors.values()) tensor.dispose();
-      throw error;
-    }
+  return { tensors, format, layout, dropped };
+}
+
+/** Hugging Face `CLIPModel` names → open_clip's; other state dicts are returned as they are. Consumes `tensors`. */
+function toOpenClipNames(tensors: Map<string, tf.Tensor>, source: string): { tensors: Map<string, tf.Tensor>; converted: boolean } {
+  if (!isHuggingFaceClip(tensors.keys())) return { tensors, converted: false };
+  try {
+    return { tensors: huggingFaceClipToOpenClip(tensors, source), converted: true };
+  } catch (error) {
+    for (const tensor of tensors.values()) tensor.dispose();
+    throw error;
   }
-  return { tensors, info: { file, format, layout, convertedFromHuggingFace, dropped } };
+}
+
+/**
+ * Read one weight file into tensors under open_clip names, whatever format users hold: safetensors
+ * (open_clip, HarMA, or Hugging Face `CLIPModel` names, converted), or a PyTorch zip checkpoint
+ * (`.pt`/`.pth`/`.bin`; plain state dict, `{'state_dict': …}`, HarMA's `{'model': …}`, or a
+ * TorchScript archive) read without Python.
+ */
+export async function readWeightFile(file: string): Promise<WeightFile> {
+  const { tensors: stored, format, layout, dropped } = await readStoredTensors(file);
+  const { tensors, converted } = toOpenClipNames(stored, file);
+  return { tensors, info: { file, format, layout, convertedFromHuggingFace: converted, dropped } };
 }
 
 /**
  * Read one or several weight files into one state dict under open_clip names (see
  * `readWeightFile` for the formats). Files are merged in order; a name given by two files is an
- * error naming both. The caller owns (and disposes) the tensors.
+ * error naming both. Hugging Face names are converted after the merge, so the shards of a
+ * checkpoint (`model-00001-of-00002.safetensors`, …) may split a layer's q/k/v projections between
+ * them. The caller owns (and disposes) the tensors.
  */
 export async function loadWeights(files: string | readonly string[]): Promise<Map<string, tf.Tensor>> {
   const list = typeof files === 'string' ? [files] : [...files];
@@ -131,7 +144,7 @@ export async function loadWeights(files: string | readonly string[]): Promise<Ma
   const origin = new Map<string, string>();
   try {
     for (const file of list) {
-      const { tensors } = await readWeightFile(file);
+      const { tensors } = await readStoredTensors(file);
       for (const [name, tensor] of tensors) {
         if (merged.has(name)) {
           for (const t of tensors.values()) t.dispose();
@@ -145,5 +158,5 @@ export async function loadWeights(files: string | readonly string[]): Promise<Ma
     for (const tensor of merged.values()) tensor.dispose();
     throw error;
   }
-  return merged;
+  return toOpenClipNames(merged, list.join(', ')).tensors;
 }
