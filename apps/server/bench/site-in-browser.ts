@@ -11,6 +11,7 @@
  */
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/chromium';
+import { openSite } from '../test/helpers/open-site';
 import { serveStaticFolder } from '../test/helpers/static-file-server';
 
 const DEFAULT_QUERIES = ['many planes are parked next to a terminal', 'a river crosses a green forest', 'two bridges over a wide river', 'a port with many ships', 'dense residential buildings', 'a baseball field next to a parking lot'];
@@ -23,23 +24,10 @@ const queries = given.length > 0 ? given : DEFAULT_QUERIES;
 const host = await serveStaticFolder(site);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 try {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  const foreign: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
-  });
-  page.on('request', (request) => {
-    if (!request.url().startsWith(host.url)) foreign.push(request.url());
-  });
-  const started = performance.now();
-  await page.goto(host.url);
-  await page.waitForSelector('body:not([data-state="loading"])', { timeout: 300_000 });
-  const wall = performance.now() - started;
+  const { page, problems, foreign, loadMs, readyMs } = await openSite(browser, host, 300_000);
   if ((await page.getAttribute('body', 'data-state')) !== 'ready') throw new Error(`the page failed: ${await page.textContent('#error')}`);
   console.log(`${await page.textContent('#about')}`);
-  console.log(`load: ready ${await page.getAttribute('body', 'data-ready-ms')} ms after navigation start (goto → ready ${wall.toFixed(0)} ms)`);
+  console.log(`load: ready ${readyMs} ms after navigation start (goto → ready ${loadMs.toFixed(0)} ms)`);
   const pageTimes: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const query of queries) {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer, type HarmaServer } from '../src/server';
 import { writeStaticSite } from '../src/site/write-static-site';
 import { CHROMIUM_ARGS, describeWithBrowser } from './helpers/browser';
+import { openSite, type OpenedSite } from './helpers/open-site';
 import { captureLogs } from './helpers/server-fixture';
 import { serveStaticFolder, type StaticFileServer } from './helpers/static-file-server';
 import { writeTestImages } from './helpers/test-images';
@@ -44,7 +45,7 @@ describeWithBrowser('harma site: the gallery searched in headless Chromium from 
   let model: string;
   let server: HarmaServer;
   let browser: Browser;
-  const sites: Record<'int8' | 'fp32', { host: StaticFileServer; page: Page; problems: string[]; foreign: string[]; loadMs: number; readyMs: number }> = {} as never;
+  const sites: Record<'int8' | 'fp32', OpenedSite & { host: StaticFileServer }> = {} as never;
 
   async function serverHits(query: string): Promise<Hit[]> {
     const response = await server.app.inject({ method: 'POST', url: '/api/search/text', payload: { query, k: 10 } });
@@ -64,21 +65,7 @@ describeWithBrowser('harma site: the gallery searched in headless Chromium from 
       const out = path.join(root, `site-${precision}`);
       await writeStaticSite({ model, gallery, out, precision });
       const host = await serveStaticFolder(out);
-      const page = await browser.newPage();
-      const problems: string[] = [];
-      const foreign: string[] = [];
-      page.on('pageerror', (error) => problems.push(error.message));
-      page.on('console', (message) => {
-        if (message.type() === 'error') problems.push(message.text());
-      });
-      page.on('request', (request) => {
-        if (!request.url().startsWith(host.url)) foreign.push(request.url());
-      });
-      const started = performance.now();
-      await page.goto(host.url);
-      await page.waitForSelector('body:not([data-state="loading"])', { timeout: 60_000 });
-      const loadMs = performance.now() - started;
-      sites[precision] = { host, page, problems, foreign, loadMs, readyMs: Number(await page.getAttribute('body', 'data-ready-ms')) };
+      sites[precision] = { host, ...(await openSite(browser, host)) };
     }
   });
 
