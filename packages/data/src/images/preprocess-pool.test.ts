@@ -72,7 +72,9 @@ describe('PreprocessPool', () => {
     const held = await longestStall(() => inThread.preprocess(wide, squash));
     const free = await longestStall(() => pooled.preprocess(wide, squash));
     expect(held, 'the image is too small to show anything').toBeGreaterThan(300);
-    expect(free).toBeLessThan(100);
+    // Relative to the same work on this thread, so that a busy machine (timer jitter of tens of
+    // ms) does not decide the outcome: off the thread, the loop stalls a small fraction as long.
+    expect(free).toBeLessThan(Math.max(100, held / 5));
   });
 
   it('refuses work once closed, and asks for the built worker when threads are requested from sources', async () => {
