@@ -7,6 +7,7 @@ export default defineConfig(
     index: 'src/index.ts',
     'workers/synthetic-worker': 'src/workers/synthetic-worker.ts',
     'workers/image-worker': 'src/workers/image-worker.ts',
+    'workers/preprocess-worker': 'src/workers/preprocess-worker.ts',
     'cli/harma-synthetic': 'src/cli/harma-synthetic.ts',
   }),
 );

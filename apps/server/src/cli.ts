@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { getLogger } from '@harma/core';
 import { serveCommand } from './cli/serve-command';
+import { siteCommand } from './cli/site-command';
 import type { ServerOptions } from './options';
 import { createServer } from './server';
 import { serveUntilSignal } from './cli/serve-until-signal';
@@ -20,6 +21,7 @@ program.addCommand(serveCommand('serve', async (options) => {
   await serveUntilSignal(options);
 }).description('index the gallery (new and changed files) and serve the API and web page'));
 program.addCommand(serveCommand('index', indexOnly).description('index the gallery (new and changed files) and exit'));
+program.addCommand(siteCommand('site'));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   getLogger('server').error({ err: error }, error instanceof Error ? error.message : String(error));

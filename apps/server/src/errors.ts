@@ -1,6 +1,10 @@
 /** Machine-readable error codes of the JSON API (`{ "error": { "code", "message" } }`). */
 export type ApiErrorCode =
   | 'invalid_request'
+  | 'malformed_request'
+  | 'header_too_large'
+  | 'expectation_failed'
+  | 'request_timeout'
   | 'invalid_json'
   | 'unsupported_media_type'
   | 'body_too_large'
@@ -14,6 +18,7 @@ export type ApiErrorCode =
   | 'already_exists'
   | 'rate_limited'
   | 'not_ready'
+  | 'unavailable'
   | 'internal_error';
 
 /** An error the API reports to the client as it is: status, code and a message naming the field or file. */

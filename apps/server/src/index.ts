@@ -9,6 +9,7 @@ export { serverOptionsSchema, resolveServerOptions, ENGINES } from './options';
 export type { ServerOptions, ResolvedServerOptions, EngineChoice } from './options';
 export { serveCommand, serverOptionsFromFlags } from './cli/serve-command';
 export { serveUntilSignal } from './cli/serve-until-signal';
+export { siteCommand } from './cli/site-command';
 
 // Model
 export { loadModelEncoder } from './encoder/load-model-encoder';
@@ -35,3 +36,10 @@ export type { CaptionHit } from './captions/caption-gallery';
 // Errors
 export { ApiError } from './errors';
 export type { ApiErrorCode, ErrorBody } from './errors';
+
+// Static site (search in the browser)
+export { writeStaticSite } from './site/write-static-site';
+export type { StaticSiteOptions, StaticSite, SiteProgress } from './site/write-static-site';
+export type { SitePrecision } from './site/site-model';
+export type { SiteManifest, SiteImage } from './site/site-manifest';
+export type { SkippedSiteFile } from './site/embed-site-gallery';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod/v4';
+import { defaultIndexDir } from './gallery/index-location';
 
 /** Inference engines the server can load a model folder with. */
 export const ENGINES = ['auto', 'ort', 'tfjs'] as const;
@@ -59,7 +60,7 @@ export const serverOptionsSchema = z
     model: z.string().min(1).optional(),
     /** Folder of images to index and search (searched recursively; dot-files and symlinks are skipped). */
     gallery: z.string().min(1),
-    /** Where the index lives (SQLite metadata + HNSW vectors + thumbnails). Default: `<gallery>/.harma-index`. */
+    /** Where the index lives (SQLite metadata + HNSW vectors + thumbnails + lock). Default: `<gallery>/.harma-index` if it exists (earlier versions put it there), else `$XDG_CACHE_HOME/harma/index/<hash of the gallery's real path>` (`~/.cache` without XDG_CACHE_HOME); nothing is written into the gallery. */
     indexDir: z.string().min(1).optional(),
     /** Caption gallery for image → caption search: an annotation JSON (RSITMD/RSICD layout), a JSON array of strings, or a text file with one caption per line. Default: none. */
     captions: z.string().min(1).optional(),
@@ -83,6 +84,8 @@ export const serverOptionsSchema = z
     weights: z.array(z.string().min(1)).min(1).optional(),
     /** tfjs engine: adapters file written by `saveAdapters` (HarMA, LoRA or CLIP-Adapter). */
     adapters: z.string().min(1).optional(),
+    /** Worker threads that decode and preprocess images (uploads and gallery files) off the event loop. Default: cores − 1, at least 1 and at most 4. */
+    imageThreads: z.number().int().min(1).max(64).optional(),
     /** Images per encoder call while indexing. Default: 16. */
     batchSize: positiveInt(1024).default(16),
     /** Index the gallery (new and changed files) when the server starts. Default: true. */
@@ -90,8 +93,15 @@ export const serverOptionsSchema = z
     /** Side of the thumbnails the page shows, in pixels. Default: 256. */
     thumbnailSize: z.number().int().min(16).max(2048).default(256),
     limits: limitsSchema.default(limitsSchema.parse({})),
-    /** Per-client rate limit, or false to disable. Default: 600 requests per minute. */
+    /** Per-client rate limit, or false to disable. Every request counts (wrong keys, unknown routes and refused requests too) except `/healthz`. Default: 600 requests per minute. */
     rateLimit: z.union([rateLimitSchema, z.literal(false)]).default(rateLimitSchema.parse({})),
+    /**
+     * Which peers are proxies whose `X-Forwarded-For` names the client (for the rate limit and logs):
+     * false (default: the TCP peer is the client, the header is ignored), a comma-separated list of
+     * proxy addresses or subnets (`127.0.0.1`, `10.0.0.0/8`, `loopback`), or true (trust the header
+     * from anyone: only when no client can reach the server but through the proxy).
+     */
+    trustProxy: z.union([z.boolean(), z.string().min(1).max(2000)]).default(false),
     vectorIndex: vectorIndexSchema.default(vectorIndexSchema.parse({})),
   })
   .strict();
@@ -118,6 +128,6 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     vocabulary: value.vocabulary === undefined ? undefined : path.resolve(value.vocabulary),
     weights: value.weights?.map((file) => path.resolve(file)),
     adapters: value.adapters === undefined ? undefined : path.resolve(value.adapters),
-    indexDir: path.resolve(value.indexDir ?? path.join(gallery, '.harma-index')),
+    indexDir: path.resolve(value.indexDir ?? defaultIndexDir(gallery)),
   };
 }

@@ -52,6 +52,7 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
       engine: resolved.engine,
       precision: resolved.precision,
       threads: resolved.threads,
+      imageThreads: resolved.imageThreads,
       vocabulary: resolved.vocabulary,
       weights: resolved.weights,
       adapters: resolved.adapters,
@@ -62,6 +63,8 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
     // The metrics need the gallery, and the gallery the instrumented encoder: the encoder reports through this slot.
     const metricsSlot: { metrics?: ServerMetrics } = {};
     const encoder = instrumentEncoder(baseEncoder, (modality, seconds) => metricsSlot.metrics?.encoderDuration.observe({ modality }, seconds));
+    // The index is not in the image folder by default (see `defaultIndexDir`): say where it is.
+    logger.info({ gallery: resolved.gallery, indexDir: resolved.indexDir }, `the index of ${resolved.gallery} is in ${resolved.indexDir}`);
     gallery = await Gallery.open(
       {
         root: resolved.gallery,
@@ -97,8 +100,13 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
       encoder,
       logger,
       async listen() {
-        const address = await app.listen({ host: resolved.host, port: resolved.port });
-        logger.info({ url: address, gallery: resolved.gallery, images: openGallery.size, captions: captions.size }, 'HarMA server listening');
+        let address: string;
+        try {
+          address = await app.listen({ host: resolved.host, port: resolved.port });
+        } catch (error) {
+          throw listenError(error, resolved.host, resolved.port);
+        }
+        logger.info({ url: address, gallery: resolved.gallery, indexDir: resolved.indexDir, images: openGallery.size, captions: captions.size }, 'HarMA server listening');
         return address;
       },
       close() {
@@ -115,6 +123,17 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
     await baseEncoder.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** A failure to listen, saying what to do about the usual causes: a port in use, an address that is not this machine's. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE') {
+    return new Error(`${where} is already in use (another server, or an earlier one still running): choose another port with --port <n> (option \`port\`), or --port 0 for any free port`, { cause: error });
+  }
+  if (code === 'EADDRNOTAVAIL') return new Error(`${host} is not an address of this machine: choose another with --host (option \`host\`), e.g. 127.0.0.1 or 0.0.0.0`, { cause: error });
+  return error;
 }
 
 /** Create the server, listen, and (with `indexOnStart`, the default) index the gallery in the background. */

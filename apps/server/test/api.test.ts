@@ -1,7 +1,7 @@
-import { copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiSchemas } from '../src/http/schemas';
 import { dot, postImage } from './helpers/http';
 import { serverFixture, type ServerFixture } from './helpers/server-fixture';
@@ -153,6 +153,20 @@ describe('the HTTP API on a tiny exported model', () => {
     expect(fixture.server.gallery.size).toBe(27);
   });
 
+  it('a failed upload leaves nothing behind: no file, no row, not even the folders it created', async () => {
+    const before = await readdir(fixture.gallery);
+    const failing = vi.spyOn(fixture.server.encoder, 'encodeImages').mockRejectedValueOnce(new Error('the model failed'));
+    try {
+      const response = await postImage(app(), '/api/gallery', await testImageBytes('fails'), { headers: { 'x-api-key': KEY }, fields: { path: 'failed/new/scene.png' } });
+      expect(response.statusCode).toBe(500);
+      expect(failing).toHaveBeenCalledTimes(1);
+    } finally {
+      failing.mockRestore();
+    }
+    expect(await readdir(fixture.gallery)).toEqual(before);
+    expect(fixture.server.gallery.store.getByPath('failed/new/scene.png')).toBeUndefined();
+  });
+
   it('deletes an image with the key: gone from the index, the listing and the folder', async () => {
     const target = fixture.server.gallery.store.getByPath(fixture.images[5] as string);
     expect(target).toBeDefined();
@@ -240,6 +254,9 @@ describe('the HTTP API on a tiny exported model', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect((await app().inject({ url: '/static/app.js' })).headers['content-type']).toContain('text/javascript');
+    const card = await app().inject({ url: '/static/result-card.js' });
+    expect(card.headers['content-type']).toContain('text/javascript');
+    expect(card.body).toContain('export function resultCard(hit, setImage)');
     expect((await app().inject({ url: '/static/style.css' })).headers['content-type']).toContain('text/css');
   });
 });

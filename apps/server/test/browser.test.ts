@@ -84,11 +84,32 @@ describeWithBrowser('the web page in headless Chromium', (executablePath) => {
     expect(await page.textContent('#status')).toContain('similar to dropped.png');
   });
 
-  it('shows the API\'s error message for a bad upload, and no script errors happened', async () => {
+  it('shows the API\'s error message for a bad upload, with no results of the search before it, and no script errors happened', async () => {
+    // The image search before this one left results and captions on the page.
+    expect(await page.locator('#results .result').count()).toBeGreaterThan(0);
+    expect(await page.isVisible('#caption-section')).toBe(true);
     await page.setInputFiles('#file-input', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image') });
     await expect.poll(() => page.textContent('#error')).toContain('not a readable image');
     expect(await page.isVisible('#error')).toBe(true);
+    // Results under an error would look like the answer to the failed request.
+    expect(await page.locator('#results .result').count()).toBe(0);
+    expect(await page.locator('#captions li').count()).toBe(0);
+    expect(await page.isVisible('#caption-section')).toBe(false);
+    expect(await page.isVisible('#results-title')).toBe(false);
+    expect(await page.textContent('#status')).toBe('');
     // The failed requests of this test log 400s; nothing else may have gone wrong.
+    expect(pageErrors.filter((message) => !message.includes('400'))).toEqual([]);
+  });
+
+  it('a text search the API refuses clears the results of the one before, too', async () => {
+    await page.fill('#query', 'a river');
+    await page.press('#query', 'Enter');
+    await page.waitForSelector('#results .result');
+    await page.fill('#query', '?!');
+    await page.press('#query', 'Enter');
+    await expect.poll(() => page.textContent('#error')).toContain('no words left after normalisation');
+    expect(await page.locator('#results .result').count()).toBe(0);
+    expect(await page.isVisible('#results-title')).toBe(false);
     expect(pageErrors.filter((message) => !message.includes('400'))).toEqual([]);
   });
 });

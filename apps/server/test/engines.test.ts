@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -60,9 +60,26 @@ describe('loadModelEncoder: ONNX Runtime and the tfjs fallback on one exported m
     concurrent.forEach((vector, i) => vector.forEach((value, j) => expect(value).toBeCloseTo((single[i % 3] as Float32Array)[j] as number, 5)));
   });
 
+  it('given a training run folder (harma serve --model <run>), says so and gives the export command: one message, no schema errors', async () => {
+    const run = path.join(dir, 'runs', 'mine');
+    await mkdir(run, { recursive: true });
+    // What harma train leaves in a run folder (apps/trainer run-training.ts RUN_FILES).
+    const config = { name: 'mine', backbone: { kind: 'clip', config: 'ViT-B-32', weights: [] }, data: { train: [], val: 'v.json', test: 't.json', images: 'images' }, training: { epochs: 1 }, adapter: { type: 'harma' }, output: run };
+    await writeFile(path.join(run, 'config.json'), JSON.stringify(config, null, 2));
+    for (const file of ['best.safetensors', 'state.safetensors', 'metrics.jsonl']) await writeFile(path.join(run, file), '');
+    const error = await loadModelEncoder(run, { logger }).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+    expect(error?.message).toBe(
+      `${run} is a training run folder (written by harma train), not a model folder. Export the run's best adapters into a model folder, then use that folder (${run}/model):\n` +
+        `  harma export --config ${run}/config.json --adapters ${run}/best.safetensors --out ${run}/model`,
+    );
+  });
+
   it('explains what is missing', async () => {
     await expect(loadModelEncoder(dir, { engine: 'tfjs', logger })).rejects.toThrow(/the tfjs engine needs the backbone weights \(weights option, --weights FILE\)/);
-    await expect(loadModelEncoder(path.join(dir, 'nowhere'), { logger })).rejects.toThrow(/config\.json: not found/);
+    await expect(loadModelEncoder(path.join(dir, 'nowhere'), { logger })).rejects.toThrow(/nowhere: no such folder\. A model folder is what harma export writes: config\.json .*\. Make one from a training run with: harma export/);
     await expect(loadModelEncoder(dir, { vocabulary: path.join(dir, 'missing-vocab.txt.gz'), logger })).rejects.toThrow(/cannot read its clip-bpe tokenizer \(.*missing-vocab\.txt\.gz: no such file/);
     const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { harma: { tokenizer: { kind: string; files: string[] } } };
     expect(config.harma.tokenizer).toMatchObject({ kind: 'clip-bpe', files: ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt'] });

@@ -1,24 +1,28 @@
-import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageRecord } from '../src/store/metadata-store';
-import { hostileCases, type HostileCase } from './helpers/hostile-cases';
+import { GALLERY_TRAPS, hostileCases, type HostileCase } from './helpers/hostile-cases';
 import { postImage } from './helpers/http';
+import { errorShapeProblems, parseRawResponse, rawExchange, rawRequestOf, type RawResponse } from './helpers/raw-http';
 import { serverFixture, type ServerFixture } from './helpers/server-fixture';
 import { testImageBytes } from './helpers/test-images';
 
 const KEY = 'test-key-123456';
 const LIMITS = { uploadBytes: 300_000, jsonBodyBytes: 16_384, maxImagePixels: 1_000_000 };
 
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+/** Every entry under `dir` — folders (`name/`), files with their size, links with their target — except the folders in `skip`. */
+async function listTree(dir: string, skip: readonly string[] = [], prefix = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name === '.harma-index') continue;
+    const absolute = path.join(dir, entry.name);
+    if (skip.includes(absolute)) continue;
     const relative = `${prefix}${entry.name}`;
-    if (entry.isDirectory()) out.push(...(await listFiles(path.join(dir, entry.name), `${relative}/`)));
-    else out.push(relative);
+    if (entry.isSymbolicLink()) out.push(`${relative} -> ${await readlink(absolute)}`);
+    else if (entry.isDirectory()) out.push(`${relative}/`, ...(await listTree(absolute, skip, `${relative}/`)));
+    else out.push(`${relative} (${(await lstat(absolute)).size} bytes)`);
   }
   return out.sort();
 }
@@ -28,20 +32,31 @@ describe('hostile and malformed requests', () => {
   let outside: string;
   let cases: HostileCase[];
   let rowsBefore: ImageRecord[];
-  let filesBefore: string[];
+  let treeBefore: string[];
+  let outsideBefore: string[];
+  /** What the suite's checks walk: the fixture's folder (model, gallery) without the index, and the folder outside. */
+  const snapshot = (): Promise<string[]> => listTree(fixture.root, [fixture.server.options.indexDir]);
 
   beforeAll(async () => {
     fixture = await serverFixture({ images: 10, overrides: { apiKey: KEY, limits: LIMITS } });
     await fixture.server.gallery.reindex();
     // A symbolic link inside the gallery pointing outside it: uploads must not follow it.
     outside = await mkdtemp(path.join(os.tmpdir(), 'harma-outside-'));
-    await symlink(outside, path.join(fixture.gallery, 'escape'));
+    await symlink(outside, path.join(fixture.gallery, GALLERY_TRAPS.escape));
     await mkdir(path.join(outside, 'deeper'));
+    await symlink(path.join(outside, 'missing'), path.join(fixture.gallery, GALLERY_TRAPS.dangling));
+    await symlink(path.join(outside, 'missing.png'), path.join(fixture.gallery, GALLERY_TRAPS.danglingImage));
+    await symlink(GALLERY_TRAPS.loop, path.join(fixture.gallery, GALLERY_TRAPS.loop));
+    await symlink(GALLERY_TRAPS.loopB, path.join(fixture.gallery, GALLERY_TRAPS.loopA));
+    await symlink(GALLERY_TRAPS.loopA, path.join(fixture.gallery, GALLERY_TRAPS.loopB));
+    await symlink(path.dirname(fixture.images[0] as string), path.join(fixture.gallery, GALLERY_TRAPS.inside));
+    await mkdir(path.join(fixture.gallery, GALLERY_TRAPS.folderImage));
     const valid = await testImageBytes('valid');
     const bomb = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#203040' } }).png().toBuffer();
-    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: fixture.server.gallery.store.all()[0]?.id as number });
+    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: fixture.server.gallery.store.all()[0]?.id as number, existingPath: fixture.images[0] as string });
     rowsBefore = fixture.server.gallery.store.all();
-    filesBefore = await listFiles(fixture.gallery);
+    treeBefore = await snapshot();
+    outsideBefore = await listTree(outside);
   });
 
   afterAll(async () => {
@@ -85,8 +100,11 @@ describe('hostile and malformed requests', () => {
     expect(fixture.logs.lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
   });
 
+  let listening: string | undefined;
+  const listen = async (): Promise<string> => (listening ??= await fixture.server.listen());
+
   it('refuses oversized chunked bodies over a real socket (no Content-Length to trust)', async () => {
-    const url = await fixture.server.listen();
+    const url = await listen();
     const chunked = (chunks: number, size: number): ReadableStream<Uint8Array> => {
       let sent = 0;
       return new ReadableStream({
@@ -120,15 +138,49 @@ describe('hostile and malformed requests', () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
-  it('left the index and the gallery folder unchanged, and still searches', async () => {
+  it('answers every case the same over a real socket: status, code, the API\'s error shape with a correct Content-Length', async () => {
+    const port = Number(new URL(await listen()).port);
+    const failures: string[] = [];
+    for (const hostile of cases) {
+      let response: RawResponse;
+      try {
+        response = parseRawResponse(await rawExchange(port, rawRequestOf(hostile.request)));
+      } catch (error) {
+        failures.push(`${hostile.name}: ${(error as Error).message}`);
+        continue;
+      }
+      const { status, code } = hostile.overSocket ?? hostile;
+      const problems = errorShapeProblems(response);
+      if (response.status !== status) problems.push(`status ${response.status}, expected ${status}`);
+      if (code !== undefined && problems.length === 0 && (JSON.parse(response.body.toString()) as { error: { code: string } }).error.code !== code) problems.push(`code, expected ${code}`);
+      if (problems.length > 0) failures.push(`${hostile.name}: ${problems.join('; ')} — ${response.body.toString().slice(0, 200)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(fixture.logs.lines.filter((line) => (line.level as number) >= 50)).toEqual([]);
+  });
+
+  it('left the index and the gallery folder unchanged, created nothing anywhere else, and still searches', async () => {
     expect(fixture.server.gallery.store.all()).toEqual(rowsBefore);
     expect(fixture.server.gallery.size).toBe(rowsBefore.length);
-    expect(await listFiles(fixture.gallery)).toEqual(filesBefore);
-    expect(await readdir(outside, { recursive: true })).toEqual(['deeper']);
+    // No file, no folder (not even an empty `uploads/`), nothing at a link's target.
+    expect(await snapshot()).toEqual(treeBefore);
+    expect(await listTree(outside)).toEqual(outsideBefore);
+    expect(outsideBefore).toEqual(['deeper/']);
     const text = await fixture.server.app.inject({ method: 'POST', url: '/api/search/text', payload: { query: 'a river', k: 3 } });
     expect(text.statusCode).toBe(200);
     const image = await postImage(fixture.server.app, '/api/search/image?k=1', await testImageBytes(0));
     expect(image.json()).toMatchObject({ results: [{ path: fixture.images[0], score: expect.closeTo(1, 4) }] });
+  });
+
+  it('answers a body of 20,000 unknown keys (within the default JSON limit) with a short error naming ten of them', async () => {
+    await fixture.restart({ limits: { ...LIMITS, jsonBodyBytes: 256 * 1024 } });
+    const keys = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`f${i}`, 0]));
+    const payload = JSON.stringify({ query: 'a river', ...keys });
+    expect(payload.length).toBeGreaterThan(200_000);
+    const response = await fixture.server.app.inject({ method: 'POST', url: '/api/search/text', payload, headers: { 'content-type': 'application/json' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'invalid_request', message: expect.stringMatching(/^invalid request: body: unknown fields "f0", "f1", .*, "f9" … and 19,990 more$/) } });
+    expect(response.body.length).toBeLessThan(1000);
   });
 
   it('disables write endpoints without a configured key, and guards reads when asked to', async () => {

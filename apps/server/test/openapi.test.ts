@@ -21,7 +21,7 @@ vi.mock('fastify', async (importOriginal) => {
 
 const KEY = 'test-key-123456';
 /** Routes that are not part of the API (the web page) and stay out of the document. */
-const HIDDEN = ['GET /', 'GET /static/app.js', 'GET /static/style.css'];
+const HIDDEN = ['GET /', 'GET /static/app.js', 'GET /static/result-card.js', 'GET /static/style.css'];
 
 interface Parameter {
   name: string;
@@ -139,6 +139,8 @@ describe('the OpenAPI document is generated from the routes', () => {
       expect(operation.security, name).toEqual(access === 'write' ? [{ apiKey: [] }, { bearer: [] }] : []);
       expect('401' in operation.responses && '403' in operation.responses, name).toBe(access === 'write');
       expect('429' in operation.responses, name).toBe(route.config?.rateLimit !== false);
+      // What the HTTP layer answers any request: a malformed one or one without Host, an unsupported Expect, headers too large, shutdown.
+      for (const status of ['400', '417', '431', '503']) expect(operation.responses[status], `${name} ${status}`).toBeDefined();
     }
     expect(operationOf(routes.find((route) => route.url === '/healthz') as RouteOptions)?.responses['429']).toBeUndefined();
   });

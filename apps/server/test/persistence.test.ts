@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultIndexDir } from '../src/gallery/index-location';
 import { createServer, type HarmaServer } from '../src/server';
 import { MetadataStore } from '../src/store/metadata-store';
 import { captureLogs } from './helpers/server-fixture';
@@ -26,9 +27,9 @@ interface ChildRun {
  * Run `harma-server serve` on the folders in a child process and send `signal` once it has logged
  * indexing progress of at least `after` images.
  */
-function serveAndSignal(args: string[], signal: NodeJS.Signals, after: number): Promise<ChildRun> {
+function serveAndSignal(args: string[], env: NodeJS.ProcessEnv, signal: NodeJS.Signals, after: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, HARMA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env, HARMA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
     const lines: Array<Record<string, unknown>> = [];
     let doneAtSignal = -1;
     const timer = setTimeout(() => {
@@ -61,8 +62,11 @@ describe('the index on disk', () => {
   let model: string;
   let gallery: string;
   let images: string[];
+  /** The child's user cache (never the real one), and so where its index goes by default. */
+  let cacheEnv: NodeJS.ProcessEnv;
+  let indexDir: string;
   const logs = captureLogs();
-  const open = (overrides: Record<string, unknown> = {}): Promise<HarmaServer> => createServer({ model, gallery, port: 0, rateLimit: false, batchSize: 8, ...overrides }, { logger: logs.logger });
+  const open = (overrides: Record<string, unknown> = {}): Promise<HarmaServer> => createServer({ model, gallery, indexDir, port: 0, rateLimit: false, batchSize: 8, ...overrides }, { logger: logs.logger });
 
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build @harma/server first (npx tsup in apps/server)`);
@@ -70,6 +74,8 @@ describe('the index on disk', () => {
     model = await exportTinyModel(path.join(root, 'model'));
     gallery = path.join(root, 'gallery');
     images = await writeTestImages(gallery, IMAGES);
+    cacheEnv = { XDG_CACHE_HOME: path.join(root, 'cache') };
+    indexDir = defaultIndexDir(gallery, cacheEnv);
   });
 
   afterAll(async () => {
@@ -77,12 +83,15 @@ describe('the index on disk', () => {
   });
 
   it('survives SIGKILL in the middle of indexing: consistent on restart, then resumes where it stopped', async () => {
-    const run = await serveAndSignal(['--model', model, '--gallery', gallery, '--port', '0', '--batch-size', '4', '--rate-limit', '0'], 'SIGKILL', 40);
+    const run = await serveAndSignal(['--model', model, '--gallery', gallery, '--port', '0', '--batch-size', '4', '--rate-limit', '0'], cacheEnv, 'SIGKILL', 40);
     expect(run.signal, JSON.stringify(run.lines.slice(-5))).toBe('SIGKILL');
     expect(run.lines.find((line) => line.msg === 'indexing gallery')).toMatchObject({ files: IMAGES, toCheck: IMAGES });
+    // By default the index is in the user's cache, keyed by the gallery, and the log says so; the image folder holds images only.
+    expect(indexDir.startsWith(path.join(root, 'cache', 'harma', 'index'))).toBe(true);
+    expect(run.lines.find((line) => line.indexDir !== undefined)).toMatchObject({ msg: `the index of ${gallery} is in ${indexDir}`, gallery, indexDir });
+    expect(existsSync(path.join(gallery, '.harma-index'))).toBe(false);
 
     // The database as the killed process left it (its lock file is still there).
-    const indexDir = path.join(gallery, '.harma-index');
     expect(existsSync(path.join(indexDir, 'server.lock'))).toBe(true);
     const store = new MetadataStore(path.join(indexDir, 'index.sqlite'));
     const committed = store.count();
@@ -118,11 +127,10 @@ describe('the index on disk', () => {
   });
 
   it('stops at a batch boundary on SIGTERM, saving a snapshot so the next start replays nothing', async () => {
-    await rm(path.join(gallery, '.harma-index'), { recursive: true, force: true });
-    const run = await serveAndSignal(['--model', model, '--gallery', gallery, '--port', '0', '--batch-size', '4', '--rate-limit', '0'], 'SIGTERM', 20);
+    await rm(indexDir, { recursive: true, force: true });
+    const run = await serveAndSignal(['--model', model, '--gallery', gallery, '--port', '0', '--batch-size', '4', '--rate-limit', '0'], cacheEnv, 'SIGTERM', 20);
     expect(run.exitCode, JSON.stringify(run.lines.slice(-5))).toBe(0);
     expect(run.lines.some((line) => line.msg === 'indexing stopped; the next start resumes it')).toBe(true);
-    const indexDir = path.join(gallery, '.harma-index');
     expect(existsSync(path.join(indexDir, 'server.lock'))).toBe(false);
     const store = new MetadataStore(path.join(indexDir, 'index.sqlite'));
     const committed = store.count();
@@ -156,6 +164,20 @@ describe('the index on disk', () => {
       expect(server.gallery.size).toBe(0);
       await server.gallery.reindex();
       expect(server.gallery.progress).toMatchObject({ total: IMAGES, added: IMAGES });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps using an index an earlier version wrote into <gallery>/.harma-index', async () => {
+    await rename(indexDir, path.join(gallery, '.harma-index'));
+    // No index folder given: the one in the gallery is found (the user cache is not consulted).
+    const server = await createServer({ model: path.join(root, 'other-model'), gallery, port: 0, rateLimit: false }, { logger: logs.logger });
+    try {
+      expect(server.options.indexDir).toBe(path.join(gallery, '.harma-index'));
+      expect(server.gallery.size).toBe(IMAGES);
+      await server.gallery.reindex();
+      expect(server.gallery.progress).toMatchObject({ total: 0, added: 0 });
     } finally {
       await server.close();
     }

@@ -1,5 +1,6 @@
 // The HarMA.js search page: text search, drag-and-drop image search, gallery statistics.
 // Plain browser JavaScript, no build step; every server string is inserted as text, never HTML.
+import { resultCard } from './result-card.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY_STORAGE = 'harma-api-key';
@@ -29,6 +30,13 @@ function showError(message) {
 
 function setStatus(message) {
   $('status').textContent = message;
+}
+
+/** A failed search: its error, and none of the previous results (they would read as this search's answer). */
+function showFailure(error) {
+  clearResults();
+  setStatus('');
+  showError(error.message);
 }
 
 function formatIndexing(progress) {
@@ -76,25 +84,8 @@ function clearResults() {
 
 function renderImages(results) {
   const items = results.map((hit) => {
-    const item = document.createElement('li');
-    item.className = 'result';
+    const item = resultCard(hit, (img) => void setThumbnail(img, hit.thumbnail));
     item.dataset.id = String(hit.id);
-    const img = document.createElement('img');
-    img.alt = hit.path;
-    img.loading = 'lazy';
-    img.decoding = 'async';
-    void setThumbnail(img, hit.thumbnail);
-    const meta = document.createElement('div');
-    meta.className = 'meta';
-    const name = document.createElement('span');
-    name.className = 'path';
-    name.title = hit.path;
-    name.textContent = hit.path;
-    const score = document.createElement('span');
-    score.className = 'score';
-    score.textContent = hit.score.toFixed(3);
-    meta.append(name, score);
-    item.append(img, meta);
     return item;
   });
   $('results').replaceChildren(...items);
@@ -133,8 +124,7 @@ async function searchText(event) {
     renderImages(body.results);
     setStatus(`${body.results.length} of ${body.indexSize} images for “${query}” in ${body.tookMs} ms`);
   } catch (error) {
-    setStatus('');
-    showError(error.message);
+    showFailure(error);
   }
 }
 
@@ -158,8 +148,7 @@ async function searchImage(file) {
     renderImages(images.results);
     setStatus(`${images.results.length} images similar to ${file.name} in ${images.tookMs} ms`);
   } catch (error) {
-    setStatus('');
-    showError(error.message);
+    showFailure(error);
   }
 }
 

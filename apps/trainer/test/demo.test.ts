@@ -1,20 +1,20 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@harma/core';
-import { runDemo, formatDemoSummary } from '../src/demo/run-demo';
+import { formatDemoSummary } from '../src/demo/run-demo';
 import { DEMO_TEST_PRESET } from '../src/demo/demo-preset';
 import { MetricsLog, type EvaluationRecord } from '../src/train/metrics-log';
+import { sharedDemoRun, type DemoRun } from './demo-run';
 
+let demo: DemoRun;
 let dir: string;
 beforeAll(async () => {
   await initBackend();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'harma-demo-'));
-});
-afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+  // The demo runs once per vitest run (transformers-js.test.ts opens the model it exports): this may wait for another file's run.
+  demo = await sharedDemoRun();
+  dir = demo.dir;
+}, 600_000);
 
 async function validation(run: string): Promise<number[]> {
   const records = await new MetricsLog(path.join(dir, run, 'metrics.jsonl')).read();
@@ -23,7 +23,7 @@ async function validation(run: string): Promise<number[]> {
 
 describe('the demo path in miniature', () => {
   it('pretrains, adapts, evaluates and writes the summary; validation recall rises', async () => {
-    const summary = await runDemo({ output: dir, preset: DEMO_TEST_PRESET, progress: false });
+    const { summary } = demo;
     const written = JSON.parse(await fs.readFile(path.join(dir, 'summary.json'), 'utf8'));
     expect(Object.keys(written.methods)).toEqual(['zero-shot', 'harma', 'clip-adapter']);
     for (const method of Object.values(written.methods) as Array<Record<string, number>>) {

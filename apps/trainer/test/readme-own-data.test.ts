@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSyntheticDataset, readEvalAnnotations, readTrainAnnotations, syntheticDatasetFiles } from '@harma/data';
 import { repositoryRoot } from '@harma/test-support';
+import { sharedDemoRun } from './demo-run';
 
 // The README's "Your own images and captions" commands, run as written in a fresh folder that
-// stands for a clone: a package.json with the repository's `harma` script, the demo's files from
-// its quick preset (the README's `npm run demo`, at test size), and a user's data set in the
-// RSITMD download layout (images in one folder, captions in one dataset_*.json).
+// stands for a clone: a package.json with the repository's `harma` script, the files of the
+// README's `npm run demo` (from this test run's shared demo, the quick preset), and a user's data
+// set in the RSITMD download layout (images in one folder, captions in one dataset_*.json).
 const MARKER = '<!-- readme-test: own-data -->';
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 const PORT = 8080;
@@ -27,9 +28,10 @@ function markedBlock(readme: string): string {
   return block[1] as string;
 }
 
-/** A shell like a user's: no npm variables from the test runner's own `npm run`. */
+/** A shell like a user's: no npm variables from the test runner's own `npm run`; the server's index in the test folder's cache. */
 function userEnvironment(): NodeJS.ProcessEnv {
-  return { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_'))), HARMA_LOG_LEVEL: 'warn' };
+  const own = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
+  return { ...own, HARMA_LOG_LEVEL: 'warn', XDG_CACHE_HOME: path.join(dir, 'cache') };
 }
 
 function bash(script: string, options: { detached?: boolean } = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> } {
@@ -88,10 +90,11 @@ describe('README: "Your own images and captions"', () => {
     expect(serveAt, 'the block serves the exported model').toBeGreaterThan(0);
     expect(await portIsFree(PORT), `port ${PORT}, where the README's server listens, is taken`).toBe(true);
 
-    const demo = bash(`node ${cli} demo --quick --output runs/demo --no-progress`);
+    // What `npm run demo` leaves for the section: the pretrained model, its config and vocabulary.
+    const demo = await sharedDemoRun();
+    await fs.mkdir(path.join(dir, 'runs/demo/pretrain'), { recursive: true });
+    for (const file of ['pretrain/best.safetensors', 'model-config.json', 'vocab.txt.gz']) await fs.copyFile(path.join(demo.dir, file), path.join(dir, 'runs/demo', file));
     const images = await writeUserData();
-    const demoRun = await demo.done;
-    expect(demoRun.code, demoRun.stderr).toBe(0);
 
     // Everything up to the server, as one script that stops at the first failing command.
     const setup = await bash(lines.slice(0, serveAt).join('\n')).done;

@@ -20,12 +20,14 @@ interface ServeFlags {
   engine: 'auto' | 'ort' | 'tfjs';
   precision: 'fp32' | 'int8';
   threads?: number;
+  imageThreads?: number;
   vocabulary?: string;
   weights?: string[];
   adapters?: string;
   batchSize: number;
   index: boolean;
   rateLimit: number;
+  trustProxy?: string;
   maxUploadBytes?: number;
   maxImagePixels?: number;
 }
@@ -47,12 +49,14 @@ export function serverOptionsFromFlags(flags: ServeFlags): ServerOptions {
     engine: flags.engine,
     precision: flags.precision,
     threads: flags.threads,
+    imageThreads: flags.imageThreads,
     vocabulary: flags.vocabulary,
     weights: flags.weights,
     adapters: flags.adapters,
     batchSize: flags.batchSize,
     indexOnStart: flags.index,
     rateLimit: flags.rateLimit === 0 ? false : { max: flags.rateLimit },
+    trustProxy: flags.trustProxy === undefined ? false : flags.trustProxy === 'true' ? true : flags.trustProxy,
     limits,
   };
 }
@@ -65,7 +69,7 @@ export function serveCommand(name: string, action: (options: ServerOptions) => P
   return new Command(name)
     .requiredOption('--gallery <dir>', 'folder of images to index and search')
     .option('--model <dir>', 'model folder written by `harma export` (config.json, onnx/vision_model.onnx, onnx/text_model.onnx, the tokenizer files)')
-    .option('--index-dir <dir>', 'where the index lives (default: <gallery>/.harma-index)')
+    .option('--index-dir <dir>', "where the index lives (default: the gallery's .harma-index if it exists, else $XDG_CACHE_HOME/harma/index/<hash of the gallery's path>, ~/.cache without XDG_CACHE_HOME)")
     .option('--captions <file>', 'caption gallery for image → caption search: annotation JSON, JSON array of strings, or one caption per line')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0: any free port)', integer('--port'), 8080)
@@ -74,12 +78,14 @@ export function serveCommand(name: string, action: (options: ServerOptions) => P
     .addOption(new Option('--engine <engine>', 'inference engine').choices(['auto', 'ort', 'tfjs']).default('auto'))
     .addOption(new Option('--precision <precision>', 'ONNX Runtime weights').choices(['fp32', 'int8']).default('fp32'))
     .option('--threads <n>', 'ONNX Runtime threads per call (default: every core)', integer('--threads'))
+    .option('--image-threads <n>', 'worker threads decoding images (default: cores - 1, 1 to 4)', integer('--image-threads'))
     .option('--vocabulary <path>', "read the tokenizer from this file or folder instead of the model folder's own (older exports whose vocabulary lives elsewhere)")
     .option('--weights <files...>', 'tfjs engine: backbone weight files')
     .option('--adapters <file>', 'tfjs engine: adapters file')
     .option('--batch-size <n>', 'images per encoder call while indexing', integer('--batch-size'), 16)
     .option('--no-index', 'do not index the gallery at start')
-    .option('--rate-limit <n>', 'requests per minute per client (0: no limit)', integer('--rate-limit'), 600)
+    .option('--rate-limit <n>', 'requests per minute per client, every request counted except /healthz (0: no limit)', integer('--rate-limit'), 600)
+    .option('--trust-proxy <proxies>', "behind a reverse proxy: the proxies' addresses or subnets, comma-separated (e.g. 127.0.0.1 or loopback), whose X-Forwarded-For names the client; `true` trusts it from any peer (default: ignored)")
     .option('--max-upload-bytes <n>', 'largest uploaded image file', integer('--max-upload-bytes'))
     .option('--max-image-pixels <n>', 'largest image decoded (width × height)', integer('--max-image-pixels'))
     .action(async (flags: ServeFlags) => action(serverOptionsFromFlags(flags)));

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { decodeImage, normalizePixels, resizeForSpec } from '@harma/data';
+import { PreprocessPool } from '@harma/data';
 import { loadExportedModel } from '@harma/inference';
 import type { Logger } from 'pino';
 import type { EngineChoice } from '../options';
@@ -22,6 +22,8 @@ export interface LoadModelOptions {
   adapters?: string;
   /** Most items per model call (concurrent requests are merged up to this). Default: 32. */
   maxBatch?: number;
+  /** Worker threads decoding and preprocessing images. Default: `@harma/data`'s `defaultPreprocessThreads()` (cores − 1, 1 to 4). */
+  imageThreads?: number;
   logger: Logger;
 }
 
@@ -38,7 +40,9 @@ async function hashFiles(files: readonly string[], extra: string): Promise<strin
  * The server's encoder for a model folder written by `harma export`, opened with
  * `@harma/inference`'s `loadExportedModel` (config, the tokenizer it saved, preprocessing, ONNX
  * Runtime or the tfjs fallback, both towers run once). Concurrent requests are merged into shared
- * model calls; images are decoded with the pixel limit and preprocessed as the model was trained.
+ * model calls; images are decoded with the pixel limit and preprocessed as the model was trained,
+ * in worker threads (`PreprocessPool`): an image at the pixel limit takes seconds, which would
+ * otherwise stop every other request.
  */
 export async function loadModelEncoder(dir: string, options: LoadModelOptions): Promise<ServerEncoder> {
   const maxBatch = options.maxBatch ?? 32;
@@ -69,9 +73,10 @@ export async function loadModelEncoder(dir: string, options: LoadModelOptions): 
     items.forEach((item, i) => pixels.set(item.pixels, i * perImage));
     return split(await encoder.encodeImages(pixels, items.length), items.length);
   }, maxBatch);
+  const preprocessing = new PreprocessPool(options.imageThreads === undefined ? {} : { threads: options.imageThreads });
   const towers = config.backbone.towers;
   options.logger.info(
-    { model: dir, engine: encoder.engine, precision: model.precision, embedDim, imageSize: spec.size, tokenizer: tokenizer.kind },
+    { model: dir, engine: encoder.engine, precision: model.precision, embedDim, imageSize: spec.size, tokenizer: tokenizer.kind, imageThreads: preprocessing.threads },
     `model loaded: ${config.backbone.kind} on ${encoder.engine === 'ort' ? `ONNX Runtime (${model.precision})` : 'tfjs'}`,
   );
   return {
@@ -89,13 +94,12 @@ export async function loadModelEncoder(dir: string, options: LoadModelOptions): 
       ...(towers === undefined ? {} : { visionWidth: towers.vision.width, visionLayers: towers.vision.layers }),
       fingerprint,
     },
-    async prepareImage(source, prepareOptions) {
-      const decoded = await decodeImage(source, { maxPixels: prepareOptions.maxPixels, name: prepareOptions.name });
-      const pixels = normalizePixels(await resizeForSpec(decoded, spec), spec);
-      return { pixels, format: decoded.original.format, width: decoded.width, height: decoded.height };
-    },
+    prepareImage: (source, prepareOptions) => preprocessing.preprocess(source, spec, { maxPixels: prepareOptions.maxPixels, name: prepareOptions.name }),
     encodeImages: (items) => images.submit(items),
     encodeTexts: (items) => texts.submit(items),
-    close: () => model.dispose(),
+    async close() {
+      await preprocessing.close();
+      await model.dispose();
+    },
   };
 }

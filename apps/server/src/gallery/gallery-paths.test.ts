@@ -20,6 +20,9 @@ describe('checkGalleryPath', () => {
     expect(checkGalleryPath('a.png')).toBe('a.png');
     expect(checkGalleryPath('uploads/2024/scene one.JPG')).toBe('uploads/2024/scene one.JPG');
     expect(checkGalleryPath('x/y.tiff')).toBe('x/y.tiff');
+    // At the limits: a 255-byte name (85 three-byte characters), 32 segments.
+    expect(checkGalleryPath(`${'€'.repeat(83)}xy.png`)).toBe(`${'€'.repeat(83)}xy.png`);
+    expect(checkGalleryPath(`${'f/'.repeat(31)}x.png`)).toBe(`${'f/'.repeat(31)}x.png`);
   });
 
   it.each([
@@ -37,7 +40,12 @@ describe('checkGalleryPath', () => {
     ['notes.txt', 'image extension'],
     ['image.png.exe', 'image extension'],
     ['', 'must not be empty'],
-    [`${'a/'.repeat(600)}b.png`, 'at most 1024 characters'],
+    [`${'a/'.repeat(600)}b.png`, 'at most 1024 bytes in UTF-8 (it has 1205)'],
+    [`${'€'.repeat(400)}.png`, 'at most 1024 bytes in UTF-8 (it has 1204)'],
+    [`${'a'.repeat(252)}.png`, 'has 256 bytes in UTF-8; file and folder names may have at most 255'],
+    [`${'€'.repeat(90)}.png`, 'has 274 bytes'],
+    [`${'d'.repeat(256)}/x.png`, 'has 256 bytes'],
+    [`${'f/'.repeat(32)}x.png`, 'at most 32 segments (folders and the file name; it has 33)'],
   ])('refuses %j', (input, reason) => {
     expect(refusal(input)).toContain(reason);
   });

@@ -11,6 +11,7 @@ import { VectorIndex, type VectorIndexOptions } from '../store/vector-index';
 import { checkGalleryPath, FORMAT_EXTENSIONS, resolveInGallery } from './gallery-paths';
 import { idleProgress, indexGallery, sha256, type IndexingProgress } from './index-gallery';
 import { SerialLock } from './serial-lock';
+import { createUploadFolders, planUpload, removeCreatedFolders, type UploadTarget } from './upload-target';
 import { ThumbnailCache } from './thumbnails';
 
 export interface GalleryOptions {
@@ -135,8 +136,10 @@ export class Gallery {
 
   /**
    * Store an uploaded image in the gallery folder at `requestedPath` (default
-   * `uploads/<hash>.<ext>`) and index it. The image is decoded (size limit included) before
-   * anything is written; an existing file or row at the path is a conflict.
+   * `uploads/<hash>.<ext>`) and index it. The image is decoded (size limit included) and the path
+   * checked against the file system (`planUpload`: names the file system refuses, folders that are
+   * files, symbolic links) before anything is written; an existing file or row at the path is a
+   * conflict. A failed upload leaves nothing behind, not even the folders it created.
    */
   async add(bytes: Uint8Array, requestedPath?: string): Promise<ImageRecord> {
     const prepared = await this.encoder.prepareImage(bytes, { name: 'upload', maxPixels: this.options.maxImagePixels });
@@ -148,34 +151,36 @@ export class Gallery {
     }
     return this.lock.run(async () => {
       if (this.store.getByPath(relative) !== undefined) throw new ApiError(409, 'already_exists', `path: ${relative} is already in the gallery`, { field: 'path' });
-      const target = resolveInGallery(this.root, relative);
-      await this.writeNewFile(target, bytes, relative);
+      const target = await planUpload(this.root, relative);
+      const created = await createUploadFolders(target);
+      let written = false;
       try {
+        await this.writeNewFile(target, bytes, relative);
+        written = true;
         const [vector] = await this.encoder.encodeImages([prepared]);
-        const stat = await fs.stat(target);
+        const stat = await fs.stat(target.file);
         const [record] = this.store.apply({ add: [{ path: relative, hash, size: stat.size, mtimeMs: stat.mtimeMs, width: prepared.width, height: prepared.height, vector: vector as Float32Array }] });
         this.vectors.add((record as ImageRecord).id, vector as Float32Array);
         await this.vectors.maybeSnapshot();
         return record as ImageRecord;
       } catch (error) {
-        await fs.rm(target, { force: true });
+        if (written) await fs.rm(target.file, { force: true });
+        await removeCreatedFolders(created);
         throw error;
       }
     });
   }
 
-  /** Write `bytes` to a file that must not exist yet, inside the gallery even through symbolic links. */
-  private async writeNewFile(target: string, bytes: Uint8Array, relative: string): Promise<void> {
-    const folder = path.dirname(target);
-    await fs.mkdir(folder, { recursive: true });
-    const [realRoot, realFolder] = await Promise.all([fs.realpath(this.root), fs.realpath(folder)]);
-    const inside = path.relative(realRoot, realFolder);
+  /** Write `bytes` to the planned file, which must not exist yet, inside the gallery even if a folder was swapped for a link meanwhile. */
+  private async writeNewFile(target: UploadTarget, bytes: Uint8Array, relative: string): Promise<void> {
+    const folder = path.dirname(target.file);
+    const inside = path.relative(target.realRoot, await fs.realpath(folder));
     if (inside.startsWith('..') || path.isAbsolute(inside)) throw new ApiError(400, 'invalid_path', `path: ${relative} leads outside the gallery through a symbolic link`, { field: 'path' });
     const temporary = path.join(folder, `.upload-${randomBytes(8).toString('hex')}.tmp`);
     await fs.writeFile(temporary, bytes, { flag: 'wx' });
     try {
       // link() refuses to replace an existing file, unlike rename(): no upload overwrites a gallery file.
-      await fs.link(temporary, target);
+      await fs.link(temporary, target.file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ApiError(409, 'already_exists', `path: a file ${relative} already exists in the gallery folder`, { field: 'path' });
       throw error;

@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { PreparedImage, ServerEncoder } from '../encoder/server-encoder';
 import type { ImageRecord, MetadataStore, NewImage, SkippedFile } from '../store/metadata-store';
 import type { VectorIndex } from '../store/vector-index';
+import { readGalleryFile } from './read-gallery-file';
 import { scanGallery, type GalleryFile } from './scan-gallery';
 import type { SerialLock } from './serial-lock';
-
-/** Gallery files larger than this are not read (recorded as skipped). */
-export const MAX_GALLERY_FILE_BYTES = 512 * 1024 * 1024;
 
 /** Where an indexing run is; `/api/stats` and `/healthz` show it. */
 export interface IndexingProgress {
@@ -127,22 +123,14 @@ async function indexBatch(context: IndexContext, batch: readonly GalleryFile[], 
 
   await Promise.all(
     batch.map(async (file) => {
-      const absolute = path.join(context.root, ...file.path.split('/'));
-      const stat = await fs.stat(absolute).catch(() => undefined);
-      if (stat === undefined || !stat.isFile()) return; // vanished since the scan: the next scan removes its row
-      const stamp = { size: stat.size, mtimeMs: stat.mtimeMs };
-      if (stat.size > MAX_GALLERY_FILE_BYTES) {
-        skip.push({ path: file.path, ...stamp, reason: `file of ${stat.size} bytes exceeds ${MAX_GALLERY_FILE_BYTES}` });
+      const read = await readGalleryFile(context.root, file);
+      if (read.kind === 'gone') return; // vanished since the scan: the next scan removes its row
+      const { stamp } = read;
+      if (read.kind === 'skipped') {
+        skip.push({ path: file.path, ...stamp, reason: read.reason });
         return;
       }
-      let bytes: Uint8Array;
-      try {
-        bytes = await fs.readFile(absolute);
-      } catch (error) {
-        // The error code only: messages name absolute paths, and reasons are shown to API clients.
-        skip.push({ path: file.path, ...stamp, reason: `unreadable (${(error as NodeJS.ErrnoException).code ?? 'read error'})` });
-        return;
-      }
+      const { bytes } = read;
       const hash = sha256(bytes);
       const row: ImageRecord | undefined = store.getByPath(file.path);
       if (row !== undefined && row.hash === hash) {

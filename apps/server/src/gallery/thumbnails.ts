@@ -14,9 +14,21 @@ export interface ThumbnailOptions {
 }
 
 /**
+ * A JPEG thumbnail of an image file or its bytes, its longest side at most `size` pixels (never
+ * enlarged). The source is decoded by `decodeImage`, the model's own decoder, so 16-bit and alpha
+ * images look as the model sees them and the pixel limit applies.
+ */
+export async function renderThumbnail(source: string | Uint8Array, options: { size: number; maxPixels: number }): Promise<Buffer> {
+  const image = await decodeImage(source, { maxPixels: options.maxPixels });
+  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } })
+    .resize(options.size, options.size, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 82 })
+    .toBuffer();
+}
+
+/**
  * JPEG thumbnails of gallery images, made on first request and cached on disk by content hash
- * (a changed file gets a new one). Sources are decoded by `decodeImage`, the model's own decoder,
- * so 16-bit and alpha images look as the model sees them and the pixel limit applies.
+ * (a changed file gets a new one), rendered by `renderThumbnail`.
  */
 export class ThumbnailCache {
   private readonly options: ThumbnailOptions;
@@ -39,11 +51,7 @@ export class ThumbnailCache {
   private async load(file: string, cached: string): Promise<Buffer> {
     const existing = await fs.readFile(cached).catch(() => undefined);
     if (existing !== undefined) return existing;
-    const image = await decodeImage(file, { maxPixels: this.options.maxPixels });
-    const jpeg = await sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), { raw: { width: image.width, height: image.height, channels: 3 } })
-      .resize(this.options.size, this.options.size, { fit: 'inside', withoutEnlargement: true })
-      .jpeg({ quality: 82 })
-      .toBuffer();
+    const jpeg = await renderThumbnail(file, this.options);
     await fs.mkdir(this.options.dir, { recursive: true });
     await writeFileAtomic(cached, jpeg);
     return jpeg;

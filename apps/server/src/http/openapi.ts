@@ -13,9 +13,15 @@ const ERROR_TEXT: Readonly<Record<string, string>> = {
   404: 'Not found',
   409: 'Conflict (the path is taken)',
   413: 'Body, file or image too large',
-  415: 'Wrong content type',
+  415: 'Wrong content type, or JSON in another character set than UTF-8',
+  417: 'An Expect header other than 100-continue',
   429: 'Rate limit exceeded',
+  431: 'Request headers too large (16 KiB in all)',
+  503: 'The server is shutting down',
 };
+
+/** What any request can be answered, before or besides its route: a malformed request or one without Host (400), an unsupported Expect (417), headers over the limit (431), shutdown (503). */
+const HTTP_LAYER_STATUSES = ['400', '417', '431', '503'];
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
 const KEY_SECURITY: ReadonlyArray<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
@@ -85,10 +91,10 @@ function routeSecurity(route: RouteOptions, options: ResolvedServerOptions): typ
   return access === 'write' || (access === 'read' && options.requireKeyForReads) ? KEY_SECURITY : [];
 }
 
-/** Error statuses the `onRequest` hooks answer before the route runs. */
+/** Error statuses the HTTP layer and the `onRequest` hooks answer before the route runs. */
 function hookStatuses(route: RouteOptions, options: ResolvedServerOptions): string[] {
   const access = route.config?.access ?? 'read';
-  const statuses: string[] = [];
+  const statuses: string[] = [...HTTP_LAYER_STATUSES];
   if (access === 'write') statuses.push('401', '403');
   else if (access === 'read' && options.requireKeyForReads) statuses.push('401');
   if (options.rateLimit !== false && route.config?.rateLimit !== false) statuses.push('429');
@@ -121,7 +127,9 @@ export async function registerOpenApi(app: FastifyInstance, context: OpenApiCont
         version,
         description:
           'Text-to-image, image-to-image and image-to-caption search over a remote-sensing image archive with a HarMA-adapted CLIP model. ' +
-          `Errors are JSON ({"error": {"code", "message"}}). Limits: JSON bodies ${limits.jsonBodyBytes} bytes, uploads ${limits.uploadBytes} bytes, ` +
+          'Every error is JSON ({"error": {"code", "message"}}), those of the HTTP layer included (a malformed request 400, headers over 16 KiB 431, an Expect other than 100-continue 417, shutdown 503). ' +
+          `JSON bodies are UTF-8. ${options.rateLimit === false ? '' : `Every request counts against the rate limit (${options.rateLimit.max} per ${options.rateLimit.windowMs / 1000} s per client) except /healthz. `}` +
+          `Limits: JSON bodies ${limits.jsonBodyBytes} bytes, uploads ${limits.uploadBytes} bytes, ` +
           `images ${limits.maxImagePixels} pixels, queries ${limits.maxQueryChars} characters, k ≤ ${limits.maxTopK}. Text is normalised like the paper's captions before encoding.`,
       },
       components: {

@@ -28,6 +28,16 @@ describe('requestValidatorCompiler', () => {
     expect((compile(body, 'body')(null) as { error: ApiError }).error.message).toBe('invalid request: body: Invalid input: expected object, received undefined');
   });
 
+  it('names ten unknown keys and counts the rest, shortening long ones, in the message and the details', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `key${i}`);
+    const result = compile(body, 'body')({ query: 'a', ...Object.fromEntries(keys.map((key) => [key, 1])) }) as { error: ApiError };
+    const listed = keys.slice(0, 10).map((key) => `"${key}"`).join(', ');
+    expect(result.error.message).toBe(`invalid request: body: unknown fields ${listed} … and 19,990 more`);
+    expect(result.error.details).toEqual({ issues: [{ field: 'body', message: `unknown fields ${listed} … and 19,990 more` }] });
+    const long = compile(body, 'body')({ query: 'a', ['y'.repeat(5000)]: 1 }) as { error: ApiError };
+    expect(long.error.message).toBe(`invalid request: body: unknown field "${'y'.repeat(100)}…"`);
+  });
+
   it('leaves a multipart body to the handler, which reads the parts against the same schema', () => {
     expect(compile(z.object({ image: z.file() }), 'body', 'multipart/form-data')(null)).toBe(true);
   });

@@ -3,6 +3,21 @@ import { z } from 'zod/v4';
 import { ApiError } from '../errors';
 
 const MAX_LISTED_ISSUES = 5;
+/** Unknown keys an error names; the rest are counted (a body with 20,000 of them gets a short answer). */
+const MAX_LISTED_KEYS = 10;
+/** Longest key or field name an error repeats. */
+const MAX_NAME_CHARS = 100;
+
+function shortName(name: string): string {
+  return name.length > MAX_NAME_CHARS ? `${name.slice(0, MAX_NAME_CHARS)}…` : name;
+}
+
+/** `unknown fields "a", "b" … and 19,990 more`. */
+function unknownKeysMessage(keys: readonly string[]): string {
+  const listed = keys.slice(0, MAX_LISTED_KEYS).map((key) => JSON.stringify(shortName(key)));
+  const more = keys.length - listed.length;
+  return `unknown field${keys.length > 1 ? 's' : ''} ${listed.join(', ')}${more > 0 ? ` … and ${more.toLocaleString('en')} more` : ''}`;
+}
 
 /** Where a request value comes from, as error messages name it (`body.k`, `query.k`, `params.id`, `form.path`). */
 export type RequestPart = 'body' | 'query' | 'params' | 'form';
@@ -27,8 +42,8 @@ function checkRequest<S extends z.ZodType>(schema: S, value: unknown, where: Req
 
 function validationError(error: z.ZodError, where: RequestPart): ApiError {
   const issues = error.issues.map((issue) => {
-    const field = [where, ...issue.path.map(String)].join('.');
-    const message = issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}` : issue.message;
+    const field = [where, ...issue.path.map((key) => shortName(String(key)))].join('.');
+    const message = issue.code === 'unrecognized_keys' ? unknownKeysMessage(issue.keys) : issue.message;
     return { field, message };
   });
   const listed = issues.slice(0, MAX_LISTED_ISSUES).map((issue) => `${issue.field}: ${issue.message}`);

@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describe, it } from 'vitest';
+import { CHROMIUM } from './chromium';
 
-/** The Chromium the browser tests drive: Debian's package (installed by .ci/run), or `$HARMA_CHROMIUM`. */
-export const CHROMIUM = process.env.HARMA_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Flags for a headless, offline, quiet Chromium in a container. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export { CHROMIUM, CHROMIUM_ARGS } from './chromium';
 
 /**
  * `describe` for tests that need Chromium. Without it the suite does not run and says so in its

@@ -13,6 +13,8 @@ export interface HostileCase {
   code?: string;
   /** Text the message must contain. */
   message?: string | RegExp;
+  /** What a real socket gets instead, when `inject` changes the request on the way (it resolves `%2e%2e` in URLs). */
+  overSocket?: { status: number; code?: string };
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -43,6 +45,21 @@ export function lyingPng(width: number, height: number): Buffer {
   header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8);
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(Buffer.alloc(64))), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * A real, complete PNG of `width` × `height` 8-bit grey pixels (a horizontal ramp), deflated:
+ * a 40,000,000 × 1 image at the default pixel limit is about 200 KB and decodes for seconds.
+ */
+export function widePng(width: number, height = 1): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 0, 0, 0, 0], 8);
+  const row = Buffer.alloc(width + 1);
+  for (let x = 0; x < width; x++) row[x + 1] = Math.floor((256 * x) / width);
+  const rows = Buffer.concat(Array.from({ length: height }, () => row));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', header), pngChunk('IDAT', deflateSync(rows, { level: 1 })), pngChunk('IEND', Buffer.alloc(0))]);
 }
 
 /** Bytes that are not a usable image, by name. */
@@ -87,7 +104,32 @@ export interface HostileContext {
   jsonBodyBytes: number;
   /** An id present in the gallery. */
   existingId: number;
+  /** The gallery-relative path of an indexed image file. */
+  existingPath: string;
 }
+
+/**
+ * Symbolic links (and a folder named like an image) the hostile suite puts in the gallery folder
+ * before running the cases, by gallery-relative name: uploads must never go through the links, and
+ * must create nothing at their targets.
+ */
+export const GALLERY_TRAPS = {
+  /** A folder outside the gallery. */
+  escape: 'escape',
+  /** A link to a file that does not exist. */
+  dangling: 'dangling',
+  /** The same dangling link, named like an image. */
+  danglingImage: 'dangling.png',
+  /** A link to itself. */
+  loop: 'loop',
+  /** Two links pointing at each other. */
+  loopA: 'loop-a',
+  loopB: 'loop-b',
+  /** A link to a folder inside the gallery. */
+  inside: 'inside',
+  /** A folder whose name ends like an image. */
+  folderImage: 'folder.png',
+} as const;
 
 /** The hostile requests: malformed, wrong, oversized, traversing, unauthenticated. */
 export async function hostileCases(context: HostileContext): Promise<HostileCase[]> {
@@ -136,8 +178,27 @@ export async function hostileCases(context: HostileContext): Promise<HostileCase
     ['JSON null body', 'null', 'invalid request'],
   ];
   for (const [name, body, message] of wrongQueries) add(`text search: ${name}`, json('/api/search/text', body), 400, 'invalid_request', message);
-  add('text search: __proto__ key (prototype poisoning)', json('/api/search/text', '{"query": "a", "__proto__": {"admin": true}}'), 400);
-  add('text search: constructor.prototype key', json('/api/search/text', '{"query": "a", "constructor": {"prototype": {"admin": true}}}'), 400);
+  // Valid JSON that tries to set an object's prototype: refused, saying which key and where.
+  const poisoned: Array<[string, string, string, string]> = [
+    ['__proto__ at the top', '/api/search/text', '{"query": "a", "__proto__": {"admin": true}}', 'body.__proto__: the key __proto__ is not allowed'],
+    ['__proto__ with escaped letters', '/api/search/text', '{"query": "a", "\\u005f_proto__": {"admin": true}}', 'body.__proto__: the key __proto__ is not allowed'],
+    ['__proto__ inside an array item', '/api/embed/text', '{"texts": ["a", {"__proto__": {"admin": true}}]}', 'body.texts.1.__proto__: the key __proto__ is not allowed'],
+    ['__proto__ deep inside', '/api/search/text', '{"query": "a", "x": {"y": [{"z": {"__proto__": null}}]}}', 'body.x.y.0.z.__proto__'],
+    ['constructor.prototype', '/api/search/text', '{"query": "a", "constructor": {"prototype": {"admin": true}}}', 'body.constructor.prototype: the key constructor.prototype is not allowed'],
+  ];
+  for (const [name, url, body, message] of poisoned) add(`${url}: ${name} (prototype poisoning)`, json(url, body), 400, 'invalid_request', message);
+
+  // Many or huge unknown keys: the error names a few and counts the rest.
+  const manyKeys = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`k${i}`, 0]));
+  add('text search with 1,500 unknown keys', json('/api/search/text', { query: 'a', ...manyKeys }), 400, 'invalid_request', /^invalid request: body: unknown fields "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9" … and 1,490 more$/);
+  add('text search with one 12 KB unknown key', json('/api/search/text', { query: 'a', ['x'.repeat(12_000)]: 1 }), 400, 'invalid_request', /^invalid request: body: unknown field "x{100}…"$/);
+  add('text search with an unknown key nested 5,000 arrays deep', json('/api/search/text', `{"query": "a", "deep": ${'['.repeat(5000)}${']'.repeat(5000)}}`), 400, 'invalid_request', 'unknown field "deep"');
+
+  // JSON in another character set than UTF-8.
+  for (const type of ['application/json; charset=latin1', 'application/json; charset=ISO-8859-1', 'Application/JSON; Charset="UTF-16"', 'application/json;charset=us-ascii', 'application/json; charset=utf-7']) {
+    add(`text search as ${type}`, json('/api/search/text', { query: 'a river' }, { 'content-type': type }), 415, 'unsupported_media_type', /only UTF-8/);
+  }
+
   const wrongEmbeds: Array<[string, unknown, string]> = [
     ['texts missing', {}, 'body.texts'],
     ['texts empty', { texts: [] }, 'at least one text'],
@@ -230,9 +291,11 @@ export async function hostileCases(context: HostileContext): Promise<HostileCase
     add(`gallery item ${JSON.stringify(id)}`, { method: 'GET', url: `/api/gallery/${id}` }, 400, 'invalid_request');
     add(`delete id ${JSON.stringify(id)}`, { method: 'DELETE', url: `/api/gallery/${id}`, headers: auth }, 400, 'invalid_request');
   }
-  // An encoded `..` segment is resolved in the URL before routing: it names another, missing endpoint.
-  add('thumbnail of id "%2e%2e"', { method: 'GET', url: '/api/gallery/%2e%2e/thumbnail' }, 404, 'not_found');
-  add('delete id "%2e%2e"', { method: 'DELETE', url: '/api/gallery/%2e%2e', headers: auth }, 404, 'not_found');
+  // `inject` resolves an encoded `..` segment in the URL before routing (another, missing endpoint);
+  // over a socket it arrives as it is, an id that is not a number.
+  const dotDot = { status: 400, code: 'invalid_request' };
+  cases.push({ name: 'thumbnail of id "%2e%2e"', request: { method: 'GET', url: '/api/gallery/%2e%2e/thumbnail' }, status: 404, code: 'not_found', overSocket: dotDot });
+  cases.push({ name: 'delete id "%2e%2e"', request: { method: 'DELETE', url: '/api/gallery/%2e%2e', headers: auth }, status: 404, code: 'not_found', overSocket: dotDot });
   add('thumbnail of a missing id', { method: 'GET', url: '/api/gallery/987654/thumbnail' }, 404, 'not_found');
   add('delete a missing id', { method: 'DELETE', url: '/api/gallery/987654', headers: auth }, 404, 'not_found');
   for (const url of ['/static/../package.json', '/static/..%2f..%2fpackage.json', '/static/%2e%2e/%2e%2e/package.json', '/static/app.js/../../../etc/passwd', '/../../etc/passwd', '/api/../../../etc/passwd', '/static/', '/web/index.html', '/.harma-index/index.sqlite', '/api/gallery/1/thumbnail/../../../../etc/passwd', '//etc/passwd']) {
@@ -241,6 +304,35 @@ export async function hostileCases(context: HostileContext): Promise<HostileCase
   for (const target of ['../outside.png', '../../etc/cron.d/x.png', '/abs/path.png', 'a/../../x.png', './x.png', 'a\\..\\..\\x.png', 'x.png\u0000.jpg', '.harma-index/x.png', 'uploads/.hidden.png', 'C:\\x.png', 'a//x.png', 'dir/', 'notes.txt', 'escape/x.png', 'escape/deeper/x.png']) {
     add(`gallery add to ${JSON.stringify(target)}`, image('/api/gallery', valid, auth, { path: target }), 400, 'invalid_path');
   }
+  // Upload paths the filesystem refuses or that go through symbolic links: a 400 naming the field
+  // before anything is written (name length is counted in UTF-8 bytes, 255 per name).
+  const refusedPaths: Array<[string, string | RegExp]> = [
+    [`${'a'.repeat(300)}.png`, /path: the name .* bytes in UTF-8; file and folder names may have at most 255/],
+    [`${'€'.repeat(90)}.png`, /path: .*274 bytes.*255/],
+    [`${'ü'.repeat(126)}.png`, /path: .*256 bytes/],
+    [`uploads/${'b'.repeat(252)}.png`, /path: .*256 bytes/],
+    [`${'d'.repeat(300)}/x.png`, /path: the name .* bytes in UTF-8; file and folder names may have at most 255/],
+    [`new/${'e'.repeat(300)}/x.png`, /path: the name .* bytes in UTF-8; file and folder names may have at most 255/],
+    [`${'f/'.repeat(300)}x.png`, /path: .*at most 32 segments/],
+    [`${'€'.repeat(340)}/x.png`, /path: .*1024 bytes/],
+    [`${context.existingPath}/x.png`, /path: .*is a file, not a folder/],
+    [`${context.existingPath}/deeper/x.png`, /path: .*is a file, not a folder/],
+    [`${GALLERY_TRAPS.dangling}/x.png`, /path: .*dangling/],
+    [`${GALLERY_TRAPS.dangling}/deeper/x.png`, /path: .*dangling/],
+    [`${GALLERY_TRAPS.loop}/x.png`, /path: .*loop/],
+    [`${GALLERY_TRAPS.loopA}/x.png`, /path: .*loop/],
+    [`${GALLERY_TRAPS.escape}/newdir/x.png`, /path: .*outside the gallery/],
+    [`${GALLERY_TRAPS.escape}/deeper/newdir/x.png`, /path: .*outside the gallery/],
+    [`${GALLERY_TRAPS.inside}/x.png`, /path: .*symbolic link/],
+    [`${GALLERY_TRAPS.inside}/newdir/x.png`, /path: .*symbolic link/],
+  ];
+  for (const [target, message] of refusedPaths) {
+    add(`gallery add to ${JSON.stringify(target.length > 60 ? `${target.slice(0, 40)}…(${Buffer.byteLength(target)} bytes)` : target)}`, image('/api/gallery', valid, auth, { path: target }), 400, 'invalid_path', message);
+  }
+  // Something already has the name: a conflict, and nothing is replaced.
+  add('gallery add over an indexed file', image('/api/gallery', valid, auth, { path: context.existingPath }), 409, 'already_exists');
+  add('gallery add over a dangling symbolic link', image('/api/gallery', valid, auth, { path: GALLERY_TRAPS.danglingImage }), 409, 'already_exists');
+  add('gallery add over a folder', image('/api/gallery', valid, auth, { path: GALLERY_TRAPS.folderImage }), 409, 'already_exists');
   add('bad percent-encoding in the URL', { method: 'GET', url: '/api/gallery/%E0%A4%A' }, 400);
 
   // Keys.

@@ -40,7 +40,8 @@ export async function serverFixture(options: { images?: number; overrides?: Part
   const gallery = path.join(root, 'gallery');
   const images = await writeTestImages(gallery, options.images ?? 12);
   const logs = captureLogs();
-  const base: ServerOptions = { model, gallery, port: 0, rateLimit: false, apiKey: 'test-key-123456', ...options.overrides };
+  // The index in the fixture's folder, never in the user's cache.
+  const base: ServerOptions = { model, gallery, indexDir: path.join(root, 'index'), port: 0, rateLimit: false, apiKey: 'test-key-123456', ...options.overrides };
   const fixture: ServerFixture = {
     root,
     model,

@@ -22,10 +22,11 @@ export function tinyClipConfig(embedDim = 32): ClipConfig {
  * Build the tiny CLIP with seeded random weights and HarMA adapters (every adapter weight random,
  * so that the adapters change the embeddings), and export it with @harma/inference to `dir`
  * (config.json, onnx/vision_model.onnx, onnx/text_model.onnx) with a small BPE vocabulary trained on the
- * synthetic data set's words (saved by the export as `vocab.json` + `merges.txt`). With `tfjsFiles`, also write the training-time
+ * synthetic data set's words (saved by the export as `vocab.json` + `merges.txt`). With `quantize`, also the int8 graphs
+ * (`onnx/*_quantized.onnx`). With `tfjsFiles`, also write the training-time
  * files the tfjs engine loads: `backbone.safetensors` (plain CLIP) and `adapters.safetensors`.
  */
-export async function exportTinyModel(dir: string, options: { embedDim?: number; seed?: number; tfjsFiles?: boolean } = {}): Promise<string> {
+export async function exportTinyModel(dir: string, options: { embedDim?: number; seed?: number; tfjsFiles?: boolean; quantize?: boolean } = {}): Promise<string> {
   await useBackend('cpu');
   await mkdir(dir, { recursive: true });
   const words = syntheticVocabulary();
@@ -44,7 +45,7 @@ export async function exportTinyModel(dir: string, options: { embedDim?: number;
       await writeSafetensors(path.join(dir, 'backbone.safetensors'), plain);
       await saveAdapters(path.join(dir, 'adapters.safetensors'), model, attachment);
     }
-    await exportOnnx(model, dir, { quantize: false, metadata: { purpose: '@harma/server tests' } });
+    await exportOnnx(model, dir, { quantize: options.quantize ?? false, metadata: { purpose: '@harma/server tests' } });
   } finally {
     model.dispose();
   }

@@ -179,3 +179,16 @@ describe('expandEnvironment and applyOverride', () => {
     expect(target).toEqual({ training: { loss: { margin: 0.3 } } });
   });
 });
+
+describe("a run's config.json", () => {
+  it('loads back as the same config, so `harma export --config <run>/config.json` exports the run', async () => {
+    const file = path.join(dir, 'shipped.yaml');
+    await fs.writeFile(file, minimal);
+    const config = await loadTrainConfig(file);
+    // What `harma train` writes into the run folder (run-training.ts, prepareOutput): the resolved config.
+    const run = path.join(dir, 'run-folder');
+    await fs.mkdir(run);
+    await fs.writeFile(path.join(run, 'config.json'), `${JSON.stringify({ ...config, adapter: { ...config.adapter, type: 'harma' } }, null, 2)}\n`);
+    expect(await loadTrainConfig(path.join(run, 'config.json'))).toEqual(config);
+  });
+});

@@ -37,6 +37,8 @@ export interface DemoSummary {
   files: { pretrained: string; harmaAdapters: string; vocabulary: string; modelConfig: string; model: string };
   /** Serves the HarMA model over the target test images: search them from a browser. */
   serveCommand: string;
+  /** Publishes the target test images as a static site that searches them in the browser, with no server. */
+  siteCommand: string;
 }
 
 async function ensureDataset(dir: string, style: 'source' | 'target', preset: DemoPreset, reuse: boolean): Promise<void> {
@@ -138,6 +140,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   await exportCommand(adaptConfig('harma'), { adapters: harma.adapters, out: modelDir, quantize: false, verify: true });
   const relative = (p: string): string => path.relative(process.cwd(), p) || '.';
   const serve = `npm run harma -- serve --model ${relative(modelDir)} --gallery ${relative(path.join(target.imageRoot, 'test'))} --captions ${relative(target.test)}`;
+  const site = `npm run harma -- site --model ${relative(modelDir)} --gallery ${relative(path.join(target.imageRoot, 'test'))} --out ${relative(path.join(output, 'site'))}`;
 
   const zeroShotCounts = { trainable: 0, total: harma.total - harma.trainable };
   const summary: DemoSummary = {
@@ -151,6 +154,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     preset,
     files: { pretrained, harmaAdapters: harma.adapters, vocabulary: vocabularyFile, modelConfig: modelConfigFile, model: modelDir },
     serveCommand: serve,
+    siteCommand: site,
   };
   await writeFileAtomic(path.join(output, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
@@ -172,6 +176,7 @@ export function formatDemoSummary(summary: DemoSummary): string {
   return (
     `${joined}\nHarMA gains ${gain.toFixed(2)} points of r_mean over zero-shot; wall time ${summary.seconds.toFixed(0)} s${source}\n` +
     `summary: ${path.join(path.relative(process.cwd(), path.dirname(summary.files.model)) || '.', 'summary.json')}\n` +
-    `search the target test images with the HarMA model:\n  ${summary.serveCommand}`
+    `search the target test images with the HarMA model:\n  ${summary.serveCommand}\n` +
+    `or publish them as a static site that searches in the browser:\n  ${summary.siteCommand}`
   );
 }

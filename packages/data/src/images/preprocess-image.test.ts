@@ -7,7 +7,8 @@ import { expectAllClose } from '@harma/core/testing';
 import { fixturePath } from '@harma/test-support';
 import { decodeImage } from './decode-image';
 import { normalizePixels } from './normalize-pixels';
-import { preprocessImage } from './preprocess-image';
+import { ImageDecodeError } from './image-decode-error';
+import { preprocessImage, resizedSize } from './preprocess-image';
 import { resizeBicubic, resizeBilinear } from './resize-pillow';
 import { resizeWithSharp } from './resize-sharp';
 import type { RgbImage } from './rgb-image';
@@ -126,5 +127,18 @@ describe('preprocessImage options', () => {
 
   it('returns [3, size, size] floats for a non-square size', async () => {
     expect(await preprocessImage(file, { ...SPEC, size: 32 })).toHaveLength(3 * 32 * 32);
+  });
+
+  it('holds the resized image before the crop to the pixel limit: an extreme aspect ratio is refused, not blown up', async () => {
+    // 3000 × 1 with the shortest side to 24: 72,000 × 24 = 1,728,000 pixels on the way to 24 × 24.
+    expect(resizedSize(3000, 1, { size: 24, resize: 'shortest-side-crop' })).toEqual([72_000, 24]);
+    expect(resizedSize(1, 3000, { size: 24, resize: 'squash' })).toEqual([24, 24]);
+    const wide = await sharp(Buffer.alloc(3000, 128), { raw: { width: 3000, height: 1, channels: 1 } }).png().toBuffer();
+    const crop = { ...SPEC, size: 24, resize: 'shortest-side-crop' as const };
+    await expect(preprocessImage(wide, crop, { maxPixels: 1_000_000, name: 'wide.png' })).rejects.toThrow(
+      new ImageDecodeError('wide.png', '3000×1 resized for the model (shortest side to 24) would be 72000×24 = 1728000 pixels, which exceeds maxPixels 1000000 (an extreme aspect ratio)'),
+    );
+    expect(await preprocessImage(wide, crop, { maxPixels: 2_000_000 })).toHaveLength(3 * 24 * 24);
+    expect(await preprocessImage(wide, { ...crop, resize: 'squash' }, { maxPixels: 1_000_000 })).toHaveLength(3 * 24 * 24);
   });
 });

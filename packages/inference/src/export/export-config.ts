@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TokenizerDescription } from '@harma/core';
 import { z } from 'zod';
+import { isTrainingRunConfig, MAKE_MODEL_FOLDER, missingConfigMessage, MODEL_FOLDER_CONTENTS, trainingRunFolderMessage } from './model-folder-help';
 
 /**
  * Files of an export folder, by the names and places of a Hugging Face model folder (what
@@ -187,10 +188,13 @@ export function parseExportConfigFile(json: unknown, file: string = EXPORT_FILES
   if (harma !== undefined) return { config: parseExportConfig(harma, `${file} (harma section)`), legacy: false, huggingFace };
   const { format, formatVersion } = json as { format?: unknown; formatVersion?: unknown };
   if (format !== EXPORT_FORMAT) {
-    throw new Error(
-      `${file}: no harma section, so not a model folder written by harma export` +
-        `${huggingFace.model_type === 'clip' ? ' (a Hugging Face CLIP folder is a backbone to train from: harma train --backbone <folder>)' : ''}`,
-    );
+    const hint =
+      huggingFace.model_type === 'clip'
+        ? " (a Hugging Face CLIP folder is a backbone to train from: harma train --config <run.yaml> --backbone <folder>)"
+        : isTrainingRunConfig(json)
+          ? ` (it is the config of a training run: export the run with harma export --config ${file} --adapters <run>/best.safetensors --out <folder>)`
+          : `. ${MODEL_FOLDER_CONTENTS} ${MAKE_MODEL_FOLDER}`;
+    throw new Error(`${file}: no harma section, so not a model folder written by harma export${hint}`);
   }
   if (formatVersion === 1) {
     const parsed = legacyExportConfigSchema.safeParse(json);
@@ -201,7 +205,12 @@ export function parseExportConfigFile(json: unknown, file: string = EXPORT_FILES
   return { config: parseExportConfig({ ...(json as object), formatVersion: EXPORT_FORMAT_VERSION }, file), legacy: false, huggingFace: {} };
 }
 
-/** Read and validate `config.json` of an export directory (either format version). */
+/**
+ * Read and validate `config.json` of an export directory (any format version). A folder that is
+ * not one gets one message saying what it is and what to run instead, never a list of schema
+ * errors: a training run folder (its `config.json` is the run's config) gets the exact
+ * `harma export` command; any other folder what a model folder holds and how to make one.
+ */
 export async function readExportConfig(dir: string): Promise<ExportConfigFile> {
   const file = path.join(dir, EXPORT_FILES.config);
   let text: string;
@@ -209,7 +218,7 @@ export async function readExportConfig(dir: string): Promise<ExportConfigFile> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `${file}: not found; is ${dir} a model folder written by harma export?` : `${file}: ${(error as Error).message}`);
+    throw new Error(code === 'ENOENT' || code === 'ENOTDIR' ? await missingConfigMessage(dir, file) : `${file}: ${(error as Error).message}`);
   }
   let json: unknown;
   try {
@@ -217,5 +226,6 @@ export async function readExportConfig(dir: string): Promise<ExportConfigFile> {
   } catch (error) {
     throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
   }
+  if (isTrainingRunConfig(json)) throw new Error(await trainingRunFolderMessage(dir));
   return parseExportConfigFile(json, file);
 }

@@ -111,7 +111,7 @@ describe('loadExportedModel', () => {
   });
 
   it('names the folder and what to do when it is not an export or its plug-in cannot be found', async () => {
-    await expect(loadExportedModel(work)).rejects.toThrow(/config\.json: not found; is .* a model folder written by harma export\?/);
+    await expect(loadExportedModel(work)).rejects.toThrow(/config\.json: not found, so .* is not a model folder\. A model folder is what harma export writes: .* Make one from a training run with: harma export --config/);
     const withPlugin = path.join(work, 'plugin');
     await exportOnnx(fixture.model, withPlugin, { tokenizer, quantize: false, plugin: '@harma-examples/not-installed/register' });
     const config = JSON.parse(await readFile(path.join(withPlugin, 'config.json'), 'utf8')) as { harma: { backbone: { plugin: string }; tokenizer: { kind: string } } };

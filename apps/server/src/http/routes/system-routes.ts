@@ -14,7 +14,6 @@ export function systemRoutes(app: ApiApp, context: RouteContext): void {
   app.get(
     '/metrics',
     {
-      config: { rateLimit: false },
       schema: {
         summary: 'Prometheus metrics: request counts and latencies by route, encoder time, index size, process',
         response: { 200: rawReply('text/plain', 'text', 'Prometheus text format') },
