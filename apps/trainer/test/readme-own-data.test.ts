@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '@harma/core';
 import { generateSyntheticDataset, readEvalAnnotations, readTrainAnnotations, syntheticDatasetFiles } from '@harma/data';
 import { repositoryRoot } from '@harma/test-support';
 import { sharedDemoRun } from './demo-run';
@@ -74,6 +75,8 @@ async function writeUserData(): Promise<number> {
 }
 
 beforeAll(async () => {
+  // The shared demo may run in this process.
+  await initBackend();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'harma-readme-'));
   await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'harma-readme-test', private: true, scripts: { harma: `node ${cli}` } }));
 });
