@@ -11,6 +11,7 @@ import { loadTrainConfig } from '../src/config/load-config';
 import { renderHtmlReport } from '../src/report/html-report';
 import { MetricsLog, type EvaluationRecord, type StepRecord } from '../src/train/metrics-log';
 import { readRunData } from '../src/train/run-data';
+import { NonFiniteLossError } from '../src/train/optimiser-step';
 import { RunInterrupted } from '../src/train/run-interruption';
 import { runTraining } from '../src/train/run-training';
 import { writeTinyRun } from './tiny-run';
@@ -127,5 +128,21 @@ describe("the advice on image ids can be followed in a run config", () => {
     const byPath = await loadTrainConfig(config, [both, 'data.imageKey=image'], { cwd: dir });
     const { train } = await readRunData(byPath, { splits: ['train'], progress: false });
     expect(train?.captions).toHaveLength(entries.length + other.length);
+  });
+});
+
+describe('a fresh run that fails before its first saved state', () => {
+  it('removes what it wrote: no folder holding only config.json', async () => {
+    const { dir, config } = await tinyRun('diverges');
+    // A learning rate that makes the loss overflow within the first epoch, before any state is saved.
+    const loaded = await loadTrainConfig(config, ['output=runs/diverges', 'training.lr=1e30', 'training.warmupFraction=0'], { cwd: dir });
+    await expect(runTraining(loaded, { progress: false })).rejects.toThrow(NonFiniteLossError);
+    expect(existsSync(loaded.output)).toBe(false);
+    // A folder that was there before keeps what else it holds.
+    await fs.mkdir(path.join(dir, 'runs/kept'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'runs/kept/notes.txt'), 'mine');
+    const into = await loadTrainConfig(config, ['output=runs/kept', 'training.lr=1e30', 'training.warmupFraction=0'], { cwd: dir });
+    await expect(runTraining(into, { progress: false })).rejects.toThrow(NonFiniteLossError);
+    expect(await fs.readdir(into.output)).toEqual(['notes.txt']);
   });
 });

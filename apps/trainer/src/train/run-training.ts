@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { getLogger, writeFileAtomic, type Logger } from '@harma/core';
 import type { Batch } from '@harma/data';
@@ -143,6 +143,7 @@ export async function runTraining(config: TrainConfig, options: TrainRunOptions 
     display: new ProgressDisplay(options.progress ?? true),
     progress: { epochsDone: 0, stepInEpoch: 0, globalStep: 0, bestValRMean: -1, bestEpoch: 0, fingerprint: fingerprintOf(config, adapterType) },
   };
+  const createdOutput = !existsSync(config.output);
   try {
     await writeRunConfig(config, adapterType, file);
     if (resuming) await resume(run);
@@ -164,6 +165,10 @@ export async function runTraining(config: TrainConfig, options: TrainRunOptions 
     await writeFileAtomic(file('summary'), `${JSON.stringify({ ...result, test: testEvaluation?.metrics, testDiagnostics: testEvaluation?.diagnostics }, null, 2)}\n`);
     await writeFileAtomic(file('report'), renderHtmlReport(config.name, await run.log.read()));
     return result;
+  } catch (error) {
+    // A fresh run that fails before its first saved state leaves nothing to resume: remove what it wrote.
+    if (!resuming && !hasTrainingState(file('state'))) await removeRunStart(config, file, createdOutput);
+    throw error;
   } finally {
     run.display.stop();
     await parallel?.close();
@@ -177,6 +182,12 @@ function checkOutputFolder(config: TrainConfig, file: Run['file'], resuming: boo
     throw new Error(`${config.output} already holds a run (${RUN_FILES.state}); pass --resume to continue it or choose another output folder`);
   }
   if (resuming && !hasTrainingState(file('state'))) throw new Error(`--resume: ${file('state')} does not exist, so there is no run to continue in ${config.output}`);
+}
+
+/** Remove what a run that failed before its first saved state wrote: its files, and the folder when it made it and nothing else is there. */
+async function removeRunStart(config: TrainConfig, file: Run['file'], createdOutput: boolean): Promise<void> {
+  await Promise.all((['config', 'metrics', 'report'] as const).map((name) => fs.rm(file(name), { force: true })));
+  if (createdOutput) await fs.rmdir(config.output).catch(() => undefined);
 }
 
 /** Create the output folder and record the config in it: the run starts now. */
