@@ -24,10 +24,11 @@ export async function splitAnnotationsCommand(file: string, options: SplitAnnota
   if (taken.length > 0) throw new Error(`${taken.join(', ')} already exist${taken.length === 1 ? 's' : ''}; remove ${taken.length === 1 ? 'it' : 'them'} or choose another --out`);
   await fs.mkdir(options.out, { recursive: true });
   for (const [which, target] of files) await writeFileAtomic(target, `${JSON.stringify(split[which])}\n`);
+  const count = (n: number, noun: string): string => `${n.toLocaleString('en')} ${noun}${n === 1 ? '' : 's'}`;
   const images = (entries: ReadonlyArray<{ image: string }>): number => new Set(entries.map((e) => e.image)).size;
   return [
-    `${files[0]![1]}: ${split.train.length.toLocaleString('en')} captions of ${images(split.train).toLocaleString('en')} images`,
-    `${files[1]![1]}: ${split.val.length.toLocaleString('en')} images`,
-    `${files[2]![1]}: ${split.test.length.toLocaleString('en')} images`,
+    `${files[0]![1]}: ${count(split.train.length, 'caption')} of ${count(images(split.train), 'image')}`,
+    `${files[1]![1]}: ${count(split.val.length, 'image')}`,
+    `${files[2]![1]}: ${count(split.test.length, 'image')}`,
   ].join('\n');
 }

@@ -41,6 +41,7 @@ describe('splitCaptionDataset', () => {
     expect(split.train.map((e) => e.image)).not.toContain(split.val[0]?.image);
     expect(splitCaptionDataset(noVal, 'd.json', { valImages: 1, seed: 3 })).toEqual({ ...split, name: 'd' });
     expect(() => splitCaptionDataset(noVal, 'd.json', { valImages: 3 })).toThrow(/leaves no training image/);
+    expect(() => splitCaptionDataset(noVal, 'd.json', { valImages: Number('two') })).toThrow(/valImages must be a non-negative integer, got NaN/);
   });
 
   it('names the file and field of a malformed entry', () => {

@@ -67,7 +67,8 @@ export function splitCaptionDataset(json: unknown, file: string, options: SplitC
   if (test.length === 0) throw new AnnotationError({ file }, 'no image has split "test"');
   if (val.length === 0) {
     const wanted = options.valImages ?? 0;
-    if (wanted <= 0) throw new AnnotationError({ file }, `no image has split "val": choose how many training images validate (valImages; harma split-annotations --val <n>)`);
+    if (!Number.isInteger(wanted) || wanted < 0) throw new RangeError(`valImages must be a non-negative integer, got ${wanted}`);
+    if (wanted === 0) throw new AnnotationError({ file }, `no image has split "val": choose how many training images validate (valImages; harma split-annotations --val <n>)`);
     if (wanted >= train.length) throw new AnnotationError({ file }, `valImages ${wanted} leaves no training image (the file has ${train.length})`);
     const chosen = new Set(new SeededRandom(`${options.seed ?? 0}/val`).permutation(train.length).slice(0, wanted));
     val = train.filter((_, i) => chosen.has(i));
