@@ -12,25 +12,20 @@ export class BatchStatisticsEncoder extends TinyDualEncoder {
   training = true;
   /** Image-tower calls in training mode: one per step is the official count. */
   imageCalls = 0;
-  readonly towers: { readonly vision: { readonly module: Module; readonly batchDependent: boolean } };
+  readonly #imageModule = new Module();
 
   constructor(rng: SeededRandom) {
     super(rng);
-    const module = new Module();
     for (const [name, parameter] of this.parameters) {
       if (!name.startsWith('image.')) continue;
-      module.register(name.slice('image.'.length), parameter);
+      this.#imageModule.register(name.slice('image.'.length), parameter);
       parameter.trainable = false;
     }
-    const encoder = this;
-    this.towers = {
-      vision: {
-        module,
-        get batchDependent(): boolean {
-          return encoder.training;
-        },
-      },
-    };
+  }
+
+  /** The image tower as the losses see it: its module, and whether it is batch-dependent now. */
+  get towers(): { readonly vision: { readonly module: Module; readonly batchDependent: boolean } } {
+    return { vision: { module: this.#imageModule, batchDependent: this.training } };
   }
 
   /** The image tower's parameters. */
