@@ -43,7 +43,7 @@ describe.each(PORTABLE_BACKENDS)('BatchNorm2d on %s', (backend) => {
     const rng = new SeededRandom(21);
     const norm = randomNorm(rng, 3);
     const x = rng.fillNormal(2 * 4 * 5 * 3, 1, 2);
-    const [w, b, mean, variance] = [norm.weight, norm.bias, norm.runningMean, norm.runningVar].map((t) => Array.from(t.value.dataSync()));
+    const [w, b, mean, variance] = [norm.weight, norm.bias, norm.runningMean, norm.runningVar].map((t) => Array.from(t.value.dataSync())) as [number[], number[], number[], number[]];
     const expected = Array.from(x, (v, i) => {
       const c = i % 3;
       return ((v - mean[c]!) / Math.sqrt(variance[c]! + 1e-5)) * w[c]! + b[c]!;
@@ -58,14 +58,14 @@ describe.each(PORTABLE_BACKENDS)('BatchNorm2d on %s', (backend) => {
     const rng = new SeededRandom(22);
     const norm = randomNorm(rng, 3);
     norm.training = true;
-    const [w, b] = [norm.weight, norm.bias].map((t) => Array.from(t.value.dataSync()));
-    let [runningMean, runningVar] = [norm.runningMean, norm.runningVar].map((t) => Array.from(t.value.dataSync()));
+    const [w, b] = [norm.weight, norm.bias].map((t) => Array.from(t.value.dataSync())) as [number[], number[]];
+    let [runningMean, runningVar] = [norm.runningMean, norm.runningVar].map((t) => Array.from(t.value.dataSync())) as [number[], number[]];
     for (let call = 1; call <= 2; call++) {
       const x = rng.fillNormal(2 * 4 * 5 * 3, call, 2);
       const { mean, variance, count } = channelStatistics(x, 3);
       const y = norm.forward(tf.tensor4d(x, [2, 4, 5, 3]));
       expectAllClose(y, Array.from(x, (v, i) => ((v - mean[i % 3]!) / Math.sqrt(variance[i % 3]! + 1e-5)) * w[i % 3]! + b[i % 3]!), { atol: 1e-5 });
-      runningMean = runningMean!.map((r, c) => 0.9 * r + 0.1 * mean[c]!);
+      runningMean = runningMean.map((r, c) => 0.9 * r + 0.1 * mean[c]!);
       runningVar = runningVar!.map((r, c) => 0.9 * r + (0.1 * variance[c]! * count) / (count - 1));
       expectAllClose(norm.runningMean.value, runningMean, { atol: 1e-6 }, `running_mean after call ${call}`);
       expectAllClose(norm.runningVar.value, runningVar, { atol: 1e-6 }, `running_var after call ${call}`);

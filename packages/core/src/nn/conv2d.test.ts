@@ -7,7 +7,7 @@ import { PORTABLE_RUNTIMES } from '../testing/backends';
 import { Conv2d } from './conv2d';
 
 /** PyTorch's conv2d in double precision: x [n, c, h, w], weight [o, c, k, k], zero padding → [n, o, h', w'] (NCHW). */
-function naiveConv2d(x: ArrayLike<number>, [n, c, h, w]: number[], weight: ArrayLike<number>, o: number, k: number, stride: number, padding: number, bias?: ArrayLike<number>): { values: Float64Array; shape: number[] } {
+function naiveConv2d(x: ArrayLike<number>, [n, c, h, w]: [number, number, number, number], weight: ArrayLike<number>, o: number, k: number, stride: number, padding: number, bias?: ArrayLike<number>): { values: Float64Array; shape: number[] } {
   const oh = Math.floor((h + 2 * padding - k) / stride) + 1;
   const ow = Math.floor((w + 2 * padding - k) / stride) + 1;
   const values = new Float64Array(n * o * oh * ow);
