@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, Module, type BatchNormOptions, type SeededRandom } from '@harma/core';
+import { convBatchNormRelu, registerConvBatchNorms, type ConvBatchNorm } from './conv-batch-norm';
 
 /** Output channels of a Bottleneck are its `planes` times this (open_clip's `Bottleneck.expansion`). */
 export const BOTTLENECK_EXPANSION = 4;
@@ -32,35 +33,31 @@ export class Downsample extends Module {
  * `conv2`, `bn2`, `conv3`, `bn3`, `downsample.{0,1}`.
  */
 export class Bottleneck extends Module {
-  readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
-  readonly conv2: Conv2d;
-  readonly bn2: BatchNorm2d;
-  readonly conv3: Conv2d;
-  readonly bn3: BatchNorm2d;
+  /** `conv1`/`bn1` (1×1 to planes), `conv2`/`bn2` (3×3), `conv3`/`bn3` (1×1 to planes·4). */
+  readonly layers: readonly [ConvBatchNorm, ConvBatchNorm, ConvBatchNorm];
   readonly downsample: Downsample | undefined;
 
   constructor(inChannels: number, planes: number, readonly stride: number, batchNorm: BatchNormOptions, rng?: SeededRandom) {
     super();
     const out = planes * BOTTLENECK_EXPANSION;
-    this.conv1 = this.register('conv1', new Conv2d(inChannels, planes, 1, { bias: false, rng }));
-    this.bn1 = this.register('bn1', new BatchNorm2d(planes, batchNorm));
-    this.conv2 = this.register('conv2', new Conv2d(planes, planes, 3, { padding: 1, bias: false, rng }));
-    this.bn2 = this.register('bn2', new BatchNorm2d(planes, batchNorm));
-    this.conv3 = this.register('conv3', new Conv2d(planes, out, 1, { bias: false, rng }));
-    this.bn3 = this.register('bn3', new BatchNorm2d(out, batchNorm));
+    const shapes = [
+      { inChannels, outChannels: planes, kernel: 1 },
+      { inChannels: planes, outChannels: planes, kernel: 3, padding: 1 },
+      { inChannels: planes, outChannels: out, kernel: 1 },
+    ];
+    this.layers = registerConvBatchNorms(this, shapes, batchNorm, rng) as [ConvBatchNorm, ConvBatchNorm, ConvBatchNorm];
     // open_clip's init_parameters: each residual branch starts at zero.
-    if (rng) tf.tidy(() => this.bn3.weight.assign(tf.zeros([out])));
+    if (rng) tf.tidy(() => this.layers[2].bn.weight.assign(tf.zeros([out])));
     this.downsample = stride > 1 || inChannels !== out ? this.register('downsample', new Downsample(inChannels, out, stride, batchNorm, rng)) : undefined;
   }
 
   /** `x` [batch, h, w, in] → [batch, h/stride, w/stride, planes·4]. */
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let out = tf.relu(this.bn1.forward(this.conv1.forward(x)));
-      out = tf.relu(this.bn2.forward(this.conv2.forward(out)));
+      const [first, second, third] = this.layers;
+      let out = convBatchNormRelu(second, convBatchNormRelu(first, x));
       if (this.stride > 1) out = tf.avgPool(out as tf.Tensor4D, this.stride, this.stride, 'valid');
-      out = this.bn3.forward(this.conv3.forward(out));
+      out = third.bn.forward(third.conv.forward(out));
       const identity = this.downsample ? this.downsample.forward(x) : x;
       return tf.relu(tf.add(out, identity));
     });

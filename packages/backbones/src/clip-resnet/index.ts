@@ -11,6 +11,7 @@ export { ClipResNetModule } from './clip-resnet-module';
 export { ModifiedResNet } from './modified-resnet';
 export type { ModifiedResNetResult } from './modified-resnet';
 export { Bottleneck, Downsample, BOTTLENECK_EXPANSION } from './bottleneck';
+export type { ConvBatchNorm } from './conv-batch-norm';
 export { AttentionPool2d } from './attention-pool';
 export { ResNetTowerSite } from './resnet-tower-site';
 export { loadClipResNet } from './load-clip-resnet';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BatchNorm2d, Conv2d, Module, type SeededRandom } from '@harma/core';
+import { BatchNorm2d, Module, type SeededRandom } from '@harma/core';
 import { AttentionPool2d } from './attention-pool';
 import { BOTTLENECK_EXPANSION, Bottleneck } from './bottleneck';
+import { convBatchNormRelu, registerConvBatchNorms, type ConvBatchNorm } from './conv-batch-norm';
 import { resNetFeatureWidth, resNetGridSize, type ClipResNetConfig } from './config';
 
 export interface ModifiedResNetResult {
@@ -22,12 +23,8 @@ export interface ModifiedResNetResult {
  * `setBatchNormTraining` (evaluation mode by default).
  */
 export class ModifiedResNet extends Module {
-  readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
-  readonly conv2: Conv2d;
-  readonly bn2: BatchNorm2d;
-  readonly conv3: Conv2d;
-  readonly bn3: BatchNorm2d;
+  /** The stem: `conv1`/`bn1` (3×3 stride 2 to width/2), `conv2`/`bn2` (3×3, width/2), `conv3`/`bn3` (3×3 to width). */
+  readonly stem: readonly ConvBatchNorm[];
   /** `layer1` … `layer4`: the Bottlenecks of each stage. */
   readonly stages: ReadonlyArray<readonly Bottleneck[]>;
   readonly attnpool: AttentionPool2d;
@@ -37,12 +34,12 @@ export class ModifiedResNet extends Module {
     const { vision, embedDim, batchNorm } = config;
     const { width } = vision;
     const half = width / 2;
-    this.conv1 = this.register('conv1', new Conv2d(3, half, 3, { stride: 2, padding: 1, bias: false, rng }));
-    this.bn1 = this.register('bn1', new BatchNorm2d(half, batchNorm));
-    this.conv2 = this.register('conv2', new Conv2d(half, half, 3, { padding: 1, bias: false, rng }));
-    this.bn2 = this.register('bn2', new BatchNorm2d(half, batchNorm));
-    this.conv3 = this.register('conv3', new Conv2d(half, width, 3, { padding: 1, bias: false, rng }));
-    this.bn3 = this.register('bn3', new BatchNorm2d(width, batchNorm));
+    const shapes = [
+      { inChannels: 3, outChannels: half, kernel: 3, stride: 2, padding: 1 },
+      { inChannels: half, outChannels: half, kernel: 3, padding: 1 },
+      { inChannels: half, outChannels: width, kernel: 3, padding: 1 },
+    ];
+    this.stem = registerConvBatchNorms(this, shapes, batchNorm, rng);
     let inChannels = width;
     this.stages = vision.layers.map((blocks, stage) => {
       const layer = this.register(`layer${stage + 1}`, new Module());
@@ -69,11 +66,8 @@ export class ModifiedResNet extends Module {
         if (keepStages) stages.push(tf.transpose(x, [0, 3, 1, 2]));
       };
       let x: tf.Tensor = tf.tidy(() => {
-        const input = tf.transpose(pixels, [0, 2, 3, 1]);
-        const stem1 = tf.relu(this.bn1.forward(this.conv1.forward(input)));
-        const stem2 = tf.relu(this.bn2.forward(this.conv2.forward(stem1)));
-        const stem3 = tf.relu(this.bn3.forward(this.conv3.forward(stem2)));
-        return tf.avgPool(stem3 as tf.Tensor4D, 2, 2, 'valid');
+        const stem = this.stem.reduce((input, layer) => convBatchNormRelu(layer, input), tf.transpose(pixels, [0, 2, 3, 1]));
+        return tf.avgPool(stem as tf.Tensor4D, 2, 2, 'valid');
       });
       keep(x);
       for (const blocks of this.stages) {
