@@ -216,7 +216,7 @@ function logStart(run: Run, adapterType: string): void {
 /** Restore the saved parameters, moments and progress; drop the metrics lines the stopped run logged after its state. */
 async function resume(run: Run): Promise<void> {
   const { session, config } = run;
-  run.progress = await loadTrainingState(run.file('state'), session.trainable, session.optimiser, run.progress.fingerprint);
+  run.progress = await loadTrainingState(run.file('state'), session.trainable, session.optimiser, run.progress.fingerprint, session.model.backbone.module.namedBuffers());
   const { epochsDone, stepInEpoch, globalStep, bestEpoch } = run.progress;
   await run.log.truncateTo(globalStep, epochsDone);
   const previous = (await run.log.read()).filter((r): r is EvaluationRecord => r.type === 'evaluation' && r.split === 'val' && r.epoch === bestEpoch);
@@ -231,12 +231,17 @@ async function resume(run: Run): Promise<void> {
   run.logger.info({ details: { epochsDone, stepInEpoch, globalStep } }, `resuming the run ${where} (${globalStep.toLocaleString('en')} of ${session.totalSteps.toLocaleString('en')} steps done)`);
 }
 
-/** The optimiser step's context: gradients from the data-parallel threads when there are any, else from this thread. */
+/**
+ * The optimiser step's context: gradients from the data-parallel threads when there are any, else
+ * from this thread, with the backbone in training mode as the official loop's `model.train()`
+ * (evaluation switches it back, see `evaluate`).
+ */
 function stepContext(run: Run, parallel: DataParallelGradients | undefined): OptimiserStepContext {
   const { model, trainable, optimiser } = run.session;
-  const gradients: StepGradients = parallel
-    ? (batch, options) => parallel.batchGradients(batch, options)
-    : (batch, options) => batchGradients(model.backbone, model.temperature, trainable, batch, options);
+  const gradients: StepGradients = (batch, options) => {
+    model.backbone.setTraining?.(true);
+    return parallel ? parallel.batchGradients(batch, options) : batchGradients(model.backbone, model.temperature, trainable, batch, options);
+  };
   return { gradients, optimiser, temperature: model.temperature, training: run.config.training, log: run.log };
 }
 
@@ -333,7 +338,7 @@ async function testWithBest(run: Run): Promise<SplitEvaluation> {
 }
 
 function saveState(run: Run): Promise<void> {
-  return saveTrainingState(run.file('state'), run.session.trainable, run.session.optimiser, run.progress);
+  return saveTrainingState(run.file('state'), run.session.trainable, run.session.optimiser, run.progress, run.session.model.backbone.module.namedBuffers());
 }
 
 function resultOf(run: Run, outcome: Outcome, test?: SplitEvaluation): TrainRunResult {
@@ -359,6 +364,8 @@ function resultOf(run: Run, outcome: Outcome, test?: SplitEvaluation): TrainRunR
 /** One split on the training model, abandoned at the next batch when the run is asked to stop. */
 async function evaluate(run: Run, annotations: Parameters<typeof evaluateSplit>[1], extra: Pick<EvaluateSplitOptions, 'loader'> = {}): Promise<SplitEvaluation> {
   const { config, session } = run;
+  // The official `model.eval()`: a CLIP ResNet's BatchNorm reads its running statistics.
+  session.model.backbone.setTraining?.(false);
   const encoder = interruptibleEncoder(createTfjsEncoder(session.model.backbone, { ownsBackbone: false }), run.options.signal);
   return evaluateSplit(encoder, annotations, {
     imageRoot: config.data.images,
