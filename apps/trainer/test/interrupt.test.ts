@@ -73,12 +73,13 @@ function runShell(command: string): Promise<{ code: number | null; stderr: strin
 
 describe('harma train stopped by a signal', () => {
   it.each([
-    ['SIGINT', 5, 130],
-    ['SIGTERM', 15, 143],
-  ] as const)('%s: finishes the step, saves the state, prints the --resume command; resumed, the run equals the uninterrupted one', async (signal, after, status) => {
+    ['SIGINT', 5, 130, []],
+    // Image-decoding workers and data-parallel step threads: the stop must end both for the process to exit.
+    ['SIGTERM', 15, 143, ['--set', 'data.workers=2', '--set', 'training.threads=2']],
+  ] as const)('%s: finishes the step, saves the state, prints the --resume command; resumed, the run equals the uninterrupted one', async (signal, after, status, extra) => {
     const output = path.join(dir, `stopped-${signal}`);
     // No checkpoints but the epoch ends': what the stop itself saves is what resuming needs.
-    const run = train(['--output', output]);
+    const run = train(['--output', output, ...extra]);
     await waitForSteps(output, after, run);
     process.kill(run.child.pid as number, signal);
     const { code } = await run.exited;
