@@ -48,12 +48,20 @@ export async function readRunData(config: TrainConfig, options: ReadRunDataOptio
   const display = new ProgressDisplay(options.progress ?? true, process.stderr, IMAGE_CHECK_PROGRESS);
   const distinct = new Set(images).size;
   display.start(distinct, 0);
+  const started = performance.now();
   let problems: ImageProblem[];
   try {
     problems = await verifyImages(data.images, images, { decode: true, policy: 'skip', workers: data.workers, ...(options.signal ? { signal: options.signal } : {}), onProgress: (checked) => display.update(checked, undefined) });
   } finally {
     display.stop();
   }
+  const seconds = (performance.now() - started) / 1000;
+  // The terminal's progress lines come every few seconds; this one says that the check is over, and how fast it went.
+  getLogger('train').info(
+    { details: { images: distinct, problems: problems.length, seconds: Number(seconds.toFixed(1)) } },
+    `checked ${distinct.toLocaleString('en')} images in ${seconds.toFixed(1)} s (${Math.round(distinct / Math.max(seconds, 1e-3)).toLocaleString('en')} images/s): ` +
+      (problems.length === 0 ? 'every one reads' : `${problems.length.toLocaleString('en')} missing or unreadable`),
+  );
   if (problems.length > 0 && data.missingImages === 'fail') {
     throw new MissingImagesError(problems, {
       intro:
