@@ -17,6 +17,7 @@ const environment = { ...process.env, HARMA_LOG_LEVEL: 'warn' };
 let dir: string;
 let configFile: string;
 let reference: TrainRunResult;
+const started: ChildProcess[] = [];
 
 beforeAll(async () => {
   await initBackend();
@@ -25,6 +26,8 @@ beforeAll(async () => {
   reference = await runTraining(await loadTrainConfig(configFile, [`output=${path.join(dir, 'straight')}`]), { progress: false });
 });
 afterAll(async () => {
+  // A failed test may leave a job running: end it before removing its folder.
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGKILL');
   await fs.rm(dir, { recursive: true, force: true });
 });
 
@@ -34,8 +37,10 @@ interface Started {
   exited: Promise<{ code: number | null; at: number }>;
 }
 
+/** Start `harma train` in its own process group, as a shell starts a job. */
 function train(args: readonly string[]): Started {
-  const child = spawn(process.execPath, [cli, 'train', '--config', configFile, ...args, '--no-progress'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: environment });
+  const child = spawn(process.execPath, [cli, 'train', '--config', configFile, ...args, '--no-progress'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: environment, detached: true });
+  started.push(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: performance.now() })));
@@ -44,6 +49,16 @@ function train(args: readonly string[]): Started {
 
 async function steps(output: string): Promise<StepRecord[]> {
   return (await new MetricsLog(path.join(output, 'metrics.jsonl')).read()).filter((r): r is StepRecord => r.type === 'step');
+}
+
+/** Whether any process of the job's group is still alive (the training process `harma train` started, say). */
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Wait until the run has logged `count` steps (failing if it exits first). */
@@ -73,18 +88,22 @@ function runShell(command: string): Promise<{ code: number | null; stderr: strin
 
 describe('harma train stopped by a signal', () => {
   it.each([
-    ['SIGINT', 5, 130, []],
-    // Image-decoding workers and data-parallel step threads: the stop must end both for the process to exit.
-    ['SIGTERM', 15, 143, ['--set', 'data.workers=2', '--set', 'training.threads=2']],
-  ] as const)('%s: finishes the step, saves the state, prints the --resume command; resumed, the run equals the uninterrupted one', async (signal, after, status, extra) => {
+    // Ctrl-C in a terminal signals the whole job: `harma train` and the training process it supervises.
+    ['SIGINT', 'to the process group', 5, 130, []],
+    // `kill PID` signals `harma train` alone; with image-decoding workers and data-parallel step
+    // threads, which the stop must end for the process to exit.
+    ['SIGTERM', 'to harma train', 15, 143, ['--set', 'data.workers=2', '--set', 'training.threads=2']],
+  ] as const)('%s %s: finishes the step, saves the state, prints the --resume command; resumed, the run equals the uninterrupted one', async (signal, _to, after, status, extra) => {
     const output = path.join(dir, `stopped-${signal}`);
     // No checkpoints but the epoch ends': what the stop itself saves is what resuming needs.
     const run = train(['--output', output, ...extra]);
     await waitForSteps(output, after, run);
-    process.kill(run.child.pid as number, signal);
+    const pid = run.child.pid as number;
+    process.kill(signal === 'SIGINT' ? -pid : pid, signal);
     const { code } = await run.exited;
     const stderr = run.stderr();
     expect(code, stderr).toBe(status);
+    expect(groupAlive(pid)).toBe(false);
     const printed = /Continue it with:\n {2}(.+)\n/.exec(stderr)?.[1];
     expect(printed, stderr).toBeDefined();
     expect(printed).toContain(` train --config ${configFile} --output ${output} `);
@@ -125,15 +144,16 @@ describe('harma train stopped by a signal', () => {
     while (!existsSync(state) || (await savedSteps(output)) < 1) await new Promise((resolve) => setTimeout(resolve, 10));
     const savedAt = statSync(state).mtimeMs;
     await new Promise((resolve) => setTimeout(resolve, 200));
-    process.kill(run.child.pid as number, 'SIGINT');
+    process.kill(-(run.child.pid as number), 'SIGINT');
     // Later than one Ctrl-C's copies (the terminal's and npm's), sooner than a step.
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(run.child.exitCode, run.stderr()).toBeNull();
     const second = performance.now();
-    process.kill(run.child.pid as number, 'SIGINT');
+    process.kill(-(run.child.pid as number), 'SIGINT');
     const { code, at } = await run.exited;
     const stderr = run.stderr();
     expect(code, stderr).toBe(130);
+    expect(groupAlive(run.child.pid as number)).toBe(false);
     expect(at - second, 'exit after the second Ctrl-C, in ms').toBeLessThan(1500);
     expect(stderr).toContain('the run stops after the step in progress');
     expect(stderr).toMatch(/quit at once; the run continues from its last saved state with:\n {2}.* train --config .*--resume\n/);
