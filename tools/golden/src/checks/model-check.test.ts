@@ -10,7 +10,7 @@ import type { CheckLine } from '../report';
 import { fixtureModel } from './fixture-config';
 import { checkModelFixture } from './model-check';
 import type { ModelComputer } from './model-fixture';
-import { MODEL_FIXTURES, VIT_FIXTURE_OUTPUTS } from './model-fixtures';
+import { MODEL_FIXTURES, RESNET_FIXTURE_OUTPUTS, VIT_FIXTURE_OUTPUTS } from './model-fixtures';
 import { plainBackboneComputer } from './plain-backbone';
 
 const PLAIN_OUTPUTS = [
@@ -80,6 +80,16 @@ describe('the golden model check (every computer) from other weight files, on cp
     },
   );
 
+  it.each([['weights.pt']])('tiny-rn (CLIP ResNet) with --weights %s: every output computed and within tolerance', async (...files) => {
+    const lines = await checkModelFixture(fixturePath('golden', 'tiny-rn'), files);
+    expectAllOk(lines, `tiny-rn ${files.join(',')}`, RESNET_FIXTURE_OUTPUTS);
+    // Stage outputs, training-mode statistics after one pass and after three steps (one update each).
+    expect(lines.filter((line) => /^image_stage\d$/.test(line.name))).toHaveLength(5);
+    expect(lines.filter((line) => line.name.startsWith('train_mode.buffer.'))).toHaveLength(38);
+    expect(lines.filter((line) => line.name.startsWith('after_buffer.'))).toHaveLength(38);
+    expect(lines.filter((line) => line.name.startsWith('plain.image_'))).toEqual([]);
+  });
+
   it('names what is not computed yet', async () => {
     const lines = await checkModelFixture(fixturePath('golden', 'tiny-gelu'), undefined, [plainBackboneComputer]);
     const rest = lines.filter((line) => !line.name.startsWith('plain.'));
@@ -147,6 +157,13 @@ describe('the check framework', () => {
     const before = tf.memory().numTensors;
     await checkModelFixture(fixturePath('golden', 'tiny-gelu'), undefined, [plainBackboneComputer]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reads the CLIP ResNet config of the ResNet fixture', async () => {
+    const config = JSON.parse(await fs.readFile(fixturePath('golden', 'tiny-rn', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const model = fixtureModel(config);
+    expect(model).toMatchObject({ kind: 'clip-resnet', clip: { embedDim: 32, vision: { imageSize: 64, layers: [1, 1, 1, 1], width: 8, heads: 4 }, batchNorm: { eps: 1e-5, momentum: 0.1 } } });
+    expect(() => fixtureModel({ ...config, vision: { ...(config.vision as object), image_size: 48 } })).toThrow(/config\.json: invalid CLIP ResNet config — vision\.imageSize/);
   });
 
   it('reads the CLIP config and HarMA options of a fixture, naming a bad field', async () => {

@@ -12,6 +12,9 @@ export interface ModelFixtureCase {
 /** What every CLIP ViT fixture holds: the plain backbone, the adapted forward, losses, gradients, three steps. */
 export const VIT_FIXTURE_OUTPUTS = ['plain.', 'image_tokens_block', 'text_tokens_block', 'image_emb', 'text_emb', 'loss_', 'grad.', 'after.', 'train.loss_total'] as const;
 
+/** What the CLIP ResNet fixture holds: the plain text tower, stage outputs, training-mode BatchNorm statistics and their updates by the steps. */
+export const RESNET_FIXTURE_OUTPUTS = ['plain.text_', 'text_tokens_block', 'image_stage', 'image_emb', 'text_emb', 'loss_', 'grad.', 'after.', 'train.loss_total', 'eval.loss_total', 'train_mode.image_emb', 'train_mode.buffer.', 'after_buffer.'] as const;
+
 /**
  * Every model fixture, each checked by every golden model test (the whole check, the HarMA forward,
  * the gradients) on every portable runtime (`PORTABLE_RUNTIMES`): a new fixture is one entry here.
@@ -21,4 +24,5 @@ export const VIT_FIXTURE_OUTPUTS = ['plain.', 'image_tokens_block', 'text_tokens
 export const MODEL_FIXTURES: readonly ModelFixtureCase[] = [
   { name: 'tiny-gelu', outputs: VIT_FIXTURE_OUTPUTS },
   { name: 'tiny-quickgelu', outputs: VIT_FIXTURE_OUTPUTS },
+  { name: 'tiny-rn', outputs: RESNET_FIXTURE_OUTPUTS },
 ];
