@@ -83,7 +83,7 @@ describe('hostile and malformed requests', () => {
       const problems: string[] = [];
       if (response.statusCode !== hostile.status) problems.push(`status ${response.statusCode}, expected ${hostile.status}`);
       if (typeof body.error?.code !== 'string' || typeof body.error.message !== 'string' || body.error.message.length < 8) problems.push('no error code and message');
-      if (hostile.code !== undefined && body.error?.code !== hostile.code) problems.push(`code ${String(body.error?.code)}, expected ${hostile.code}`);
+      if (body.error?.code !== hostile.code) problems.push(`code ${String(body.error?.code)}, expected ${hostile.code}`);
       const message = String(body.error?.message ?? '');
       if (hostile.message !== undefined && !(typeof hostile.message === 'string' ? message.includes(hostile.message) : hostile.message.test(message))) problems.push(`message lacks ${String(hostile.message)}`);
       // Never a stack trace, an internal path or the key.
@@ -152,7 +152,8 @@ describe('hostile and malformed requests', () => {
       const { status, code } = hostile.overSocket ?? hostile;
       const problems = errorShapeProblems(response);
       if (response.status !== status) problems.push(`status ${response.status}, expected ${status}`);
-      if (code !== undefined && problems.length === 0 && (JSON.parse(response.body.toString()) as { error: { code: string } }).error.code !== code) problems.push(`code, expected ${code}`);
+      const actual = problems.length === 0 ? (JSON.parse(response.body.toString()) as { error: { code: string } }).error.code : undefined;
+      if (problems.length === 0 && actual !== code) problems.push(`code ${actual}, expected ${code}`);
       if (problems.length > 0) failures.push(`${hostile.name}: ${problems.join('; ')} — ${response.body.toString().slice(0, 200)}`);
     }
     expect(failures).toEqual([]);
@@ -190,9 +191,11 @@ describe('hostile and malformed requests', () => {
     expect(add.json()).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining('--api-key') } });
     await fixture.restart({ requireKeyForReads: true });
     const app = fixture.server.app;
-    expect((await app.inject({ method: 'POST', url: '/api/search/text', payload: { query: 'a river' } })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/api/gallery' })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(401);
+    for (const request of [{ method: 'POST' as const, url: '/api/search/text', payload: { query: 'a river' } }, { url: '/api/gallery' }, { url: '/metrics' }]) {
+      const refused = await app.inject(request);
+      expect(refused.statusCode, request.url).toBe(401);
+      expect(refused.json(), request.url).toMatchObject({ error: { code: 'unauthorized' } });
+    }
     expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
     expect((await app.inject({ url: '/' })).statusCode).toBe(200);
     expect((await app.inject({ method: 'POST', url: '/api/search/text', payload: { query: 'a river' }, headers: { 'x-api-key': KEY } })).statusCode).toBe(200);

@@ -34,14 +34,17 @@ describe('the demo path in miniature', () => {
     expect(summary.methods.harma.trainable).toBeGreaterThan(0);
     expect(summary.methods.harma.trainable).toBeLessThan(summary.methods.harma.total);
 
-    // Pretraining from random weights must learn: validation r_mean after the last epoch beats the first.
+    // Validation r_mean measured over the epochs with seeds 7 (this preset), 1, 2 and 3: pretraining
+    // rose every epoch (by 3.2 points at least), and every later HarMA epoch beat the first (by 3.5
+    // at least) though not always the one before it (seed 7: 21.00, 26.83, 24.50).
     const pretrain = await validation('pretrain');
     expect(pretrain).toHaveLength(DEMO_TEST_PRESET.pretrain.epochs);
-    expect(pretrain.at(-1)!).toBeGreaterThan(pretrain[0]!);
-    // HarMA's adapters learn the target style: a later epoch beats the first on validation.
+    pretrain.slice(1).forEach((value, epoch) => expect(value, `pretrain: validation after epoch ${epoch + 2} over epoch ${epoch + 1} (${pretrain.join(', ')})`).toBeGreaterThan(pretrain[epoch]!));
     const harma = await validation('harma');
     expect(harma).toHaveLength(DEMO_TEST_PRESET.harma.epochs);
-    expect(Math.max(...harma.slice(1))).toBeGreaterThan(harma[0]!);
+    harma.slice(1).forEach((value, epoch) => expect(value, `harma: validation after epoch ${epoch + 2} over epoch 1 (${harma.join(', ')})`).toBeGreaterThan(harma[0]!));
+    // The adapters kept (the best validation epoch) beat the frozen model on the target's test split.
+    expect(summary.methods.harma.r_mean).toBeGreaterThan(summary.methods['zero-shot'].r_mean);
     expect(formatDemoSummary(summary)).toMatch(/HarMA gains -?\d+\.\d\d points of r_mean over zero-shot/);
   });
 });

@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, readSafetensorsHeader } from '@harma/core';
+import { initBackend, readSafetensors, readSafetensorsHeader } from '@harma/core';
 import { generateSyntheticDataset, readTrainAnnotations, syntheticDatasetFiles } from '@harma/data';
-import { RUN_FILES, exportCommand, loadTrainConfig, runTraining, type TrainRunResult } from '@harma/trainer';
+import { RUN_FILES, evaluateCommand, exportCommand, loadTrainConfig, runTraining, type TrainRunResult } from '@harma/trainer';
 import { CONV_DUAL_ENCODER_KIND, WORD_TOKENIZER_KIND, buildWordVocabulary, registerConvDualEncoderOnce, writeWordVocabulary } from '../src/index';
 
 let dir: string;
@@ -77,7 +77,6 @@ afterAll(async () => {
 describe('the conv-dual-encoder plug-in with the unchanged HarMA.js packages', () => {
   it('trains HarMA adapters with the trainer: only adapters, gates and temp train, the loss falls', async () => {
     expect(run.completed).toBe(true);
-    expect(run.test?.metrics.r_mean).toBeGreaterThanOrEqual(0);
     // The frozen backbone (tiny preset) holds most parameters; the adapters are a small share.
     expect(run.parameters.trainable / run.parameters.total).toBeLessThan(0.2);
     const steps = (await readFile(path.join(run.output, RUN_FILES.metrics), 'utf8'))
@@ -95,6 +94,25 @@ describe('the conv-dual-encoder plug-in with the unchanged HarMA.js packages', (
     const { metadata, entries } = await readSafetensorsHeader(path.join(run.output, RUN_FILES.best));
     expect(metadata.backbone).toBe(CONV_DUAL_ENCODER_KIND);
     expect(entries.some((entry) => entry.name.startsWith('text.blocks.0.mmadapter.'))).toBe(true);
+  });
+
+  it('evaluates the saved adapters as the run did, and they are no longer the plain backbone', async () => {
+    const best = path.join(run.output, RUN_FILES.best);
+    // The up-projections start at zero (an untrained HarMA is the plain backbone): training moved every one.
+    const { tensors } = await readSafetensors(best);
+    const upProjections = [...tensors].filter(([name]) => /\.(img_proj_up|l2)\.weight$/.test(name));
+    expect(upProjections.length).toBeGreaterThanOrEqual(4);
+    for (const [name, tensor] of upProjections) expect(Math.max(...Array.from(tensor.data as Float32Array, Math.abs)), name).toBeGreaterThan(1e-4);
+    // The trainer's evaluation of the plain backbone and of the saved adapters on the run's test split.
+    const [zeroShot, adapted] = await evaluateCommand(await loadTrainConfig(configFile), { adapters: best, split: 'test' });
+    expect([zeroShot?.model, adapted?.model]).toEqual(['zero-shot', 'adapted']);
+    expect(adapted?.evaluation.metrics).toEqual(run.test?.metrics);
+    expect(adapted?.evaluation.diagnostics.alignment).not.toBeCloseTo(zeroShot?.evaluation.diagnostics.alignment ?? Number.NaN, 3);
+    // No gain over zero-shot is asserted: on this randomly initialised, frozen backbone the
+    // adapters cannot align the pairs of 40 training images. Over 7 seeds the adapted test r_mean
+    // ranged from 9.7 points below zero-shot to 10.3 above (chance is about 40 for 12 images with
+    // 5 captions each), and the loss settles at 4.350 = ln 16 + the weighted triplet of identical
+    // embeddings. HarMA's gain is asserted where the backbone is pretrained: the trainer's demo test.
   });
 
   it('exports to ONNX with its tokenizer and the adapters baked in, and `harma serve` loads it by itself and answers searches', async () => {

@@ -9,12 +9,12 @@ export interface HostileCase {
   request: InjectOptions;
   /** Expected status (always a 4xx). */
   status: number;
-  /** Expected `error.code`, when one is certain. */
-  code?: string;
+  /** Expected `error.code`: every case pins one, so a refusal for the wrong reason fails. */
+  code: string;
   /** Text the message must contain. */
   message?: string | RegExp;
   /** What a real socket gets instead, when `inject` changes the request on the way (it resolves `%2e%2e` in URLs). */
-  overSocket?: { status: number; code?: string };
+  overSocket?: { status: number; code: string };
 }
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -136,7 +136,7 @@ export async function hostileCases(context: HostileContext): Promise<HostileCase
   const { key, valid } = context;
   const auth = { 'x-api-key': key };
   const cases: HostileCase[] = [];
-  const add = (name: string, request: InjectOptions, status: number, code?: string, message?: string | RegExp): void => {
+  const add = (name: string, request: InjectOptions, status: number, code: string, message?: string | RegExp): void => {
     cases.push({ name, request, status, code, message });
   };
 
@@ -243,18 +243,18 @@ export async function hostileCases(context: HostileContext): Promise<HostileCase
   const end = `--${boundary}--\r\n`;
   for (const url of ['/api/search/image', '/api/embed/image', '/api/search/image/captions']) {
     add(`${url}: JSON instead of multipart`, json(url, { image: 'aGVsbG8=' }), 415, 'unsupported_media_type');
-    add(`${url}: raw PNG body`, raw(url, valid, 'image/png'), 415);
-    add(`${url}: text/plain body`, raw(url, 'hello', 'text/plain'), 415);
+    add(`${url}: raw PNG body`, raw(url, valid, 'image/png'), 415, 'unsupported_media_type');
+    add(`${url}: text/plain body`, raw(url, 'hello', 'text/plain'), 415, 'unsupported_media_type');
     add(`${url}: no image field`, raw(url, textPart('note', 'hi') + end, multipart), 400, 'invalid_request');
     add(`${url}: image under another field name`, raw(url, filePart('picture', 'x') + end, multipart), 400, 'invalid_request', 'form.picture');
-    add(`${url}: two images`, raw(url, filePart('image', 'a') + filePart('image', 'b') + end, multipart), 400);
+    add(`${url}: two images`, raw(url, filePart('image', 'a') + filePart('image', 'b') + end, multipart), 400, 'invalid_request');
     add(`${url}: image sent as a text field`, raw(url, textPart('image', 'not a file') + end, multipart), 400, 'invalid_request');
-    add(`${url}: truncated multipart body`, raw(url, `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="x.png"\r\n\r\nabc`, multipart), 400);
-    add(`${url}: multipart without a boundary`, raw(url, filePart('image', 'x') + end, 'multipart/form-data'), 400);
-    add(`${url}: garbage multipart`, raw(url, 'this is not multipart at all', multipart), 400);
+    add(`${url}: truncated multipart body`, raw(url, `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="x.png"\r\n\r\nabc`, multipart), 400, 'invalid_request');
+    add(`${url}: multipart without a boundary`, raw(url, filePart('image', 'x') + end, 'multipart/form-data'), 400, 'invalid_request');
+    add(`${url}: garbage multipart`, raw(url, 'this is not multipart at all', multipart), 400, 'invalid_request');
   }
   add('image search: unknown text field', image('/api/search/image', valid, {}, { colour: 'red' }), 400, 'invalid_request', 'form.colour');
-  add('gallery add: path field over 2 KiB', image('/api/gallery', valid, auth, { path: `${'a'.repeat(3000)}.png` }), 413);
+  add('gallery add: path field over 2 KiB', image('/api/gallery', valid, auth, { path: `${'a'.repeat(3000)}.png` }), 413, 'body_too_large');
 
   // Query strings.
   for (const [name, query, message] of [
@@ -333,7 +333,7 @@ export async function hostileCases(context: HostileContext): Promise<HostileCase
   add('gallery add over an indexed file', image('/api/gallery', valid, auth, { path: context.existingPath }), 409, 'already_exists');
   add('gallery add over a dangling symbolic link', image('/api/gallery', valid, auth, { path: GALLERY_TRAPS.danglingImage }), 409, 'already_exists');
   add('gallery add over a folder', image('/api/gallery', valid, auth, { path: GALLERY_TRAPS.folderImage }), 409, 'already_exists');
-  add('bad percent-encoding in the URL', { method: 'GET', url: '/api/gallery/%E0%A4%A' }, 400);
+  add('bad percent-encoding in the URL', { method: 'GET', url: '/api/gallery/%E0%A4%A' }, 400, 'invalid_request');
 
   // Keys.
   const writes: Array<[string, InjectOptions]> = [

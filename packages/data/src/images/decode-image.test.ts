@@ -1,6 +1,7 @@
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { decode as decodeJpegJs } from 'jpeg-js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from './decode-image';
@@ -41,7 +42,6 @@ describe('decodeImage', () => {
     // sharp writes JPEG-compressed TIFF unless told otherwise.
     await raw8(3).tiff({ compression: 'lzw' }).toFile(file('rgb.tif'));
     await raw8(4).tiff({ compression: 'deflate' }).toFile(file('rgba.tiff'));
-    await raw8(3).jpeg({ quality: 100 }).toFile(file('rgb.jpg'));
     await raw8(3).gif().toFile(file('rgb.gif'));
   });
 
@@ -62,10 +62,46 @@ describe('decodeImage', () => {
     expect(image.original).toEqual({ format, channels, bitsPerSample: 8, hasAlpha: channels === 2 || channels === 4 });
   });
 
-  it('decodes JPEG', async () => {
-    const image = await decodeImage(file('rgb.jpg'));
-    expect(image.original.format).toBe('jpeg');
-    expect(image.data).toHaveLength(WIDTH * HEIGHT * 3);
+  it('decodes JPEG to the pixels an independent decoder reads', async () => {
+    // Known pixels — smooth ramps in each channel, a hard diagonal edge, a checker patch — written
+    // by sharp (libjpeg-turbo) without chroma subsampling, so the decoders differ only in their
+    // IDCT and colour conversion; jpeg-js is a pure-JavaScript decoder of its own.
+    const [width, height] = [48, 32];
+    const source = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const at = (y * width + x) * 3;
+        const edge = x + y > 40 ? 90 : 0;
+        const checker = x >= 32 && y < 12 && (x + y) % 2 === 0 ? 120 : 0;
+        source[at] = Math.min(255, Math.round((255 * x) / (width - 1)) + checker);
+        source[at + 1] = Math.min(255, Math.round((255 * y) / (height - 1)) / 2 + edge);
+        source[at + 2] = Math.min(255, 200 - Math.round((150 * x) / (width - 1)) + edge / 2);
+      }
+    }
+    const jpeg = await sharp(source, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90, chromaSubsampling: '4:4:4' }).toBuffer();
+    const image = await decodeImage(new Uint8Array(jpeg));
+    expect(image.original).toEqual({ format: 'jpeg', channels: 3, bitsPerSample: 8, hasAlpha: false });
+    expect([image.width, image.height]).toEqual([width, height]);
+    const independent = decodeJpegJs(jpeg, { useTArray: true, formatAsRGBA: false });
+    expect([independent.width, independent.height]).toEqual([width, height]);
+    let largest = 0;
+    let total = 0;
+    for (let i = 0; i < source.length; i++) {
+      const difference = Math.abs((image.data[i] as number) - (independent.data[i] as number));
+      largest = Math.max(largest, difference);
+      total += difference;
+    }
+    // Two conforming IDCTs may differ by 1 per Y, Cb and Cr sample (ISO/IEC 10918-2 bounds each
+    // by 1 of the exact transform); the YCbCr → RGB conversion (B = Y + 1.772·(Cb − 128)) turns
+    // that into at most 1 + 1.772, so 3 once rounded. jpeg-js truncates where libjpeg-turbo
+    // rounds: values differ by about half a level on average (0.53 here). A decoder
+    // that swaps channels, shifts rows or converts colours otherwise is off by tens.
+    expect(largest, 'largest |decodeImage − jpeg-js| of a value').toBeLessThanOrEqual(3);
+    expect(total / source.length, 'mean |decodeImage − jpeg-js| of a value').toBeLessThan(1);
+    // And both are the written pixels up to the JPEG's loss.
+    let loss = 0;
+    for (let i = 0; i < source.length; i++) loss += Math.abs((image.data[i] as number) - (source[i] as number));
+    expect(loss / source.length).toBeLessThan(3);
   });
 
   it('decodes bytes as well as paths', async () => {

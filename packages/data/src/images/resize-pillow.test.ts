@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readSafetensors, type HostTensor } from '@harma/core';
+import { fixturePath } from '@harma/test-support';
 import { resizeBicubic, resizeBilinear } from './resize-pillow';
 import type { RgbImage } from './rgb-image';
 
@@ -50,5 +52,39 @@ describe('resizeBilinear (Pillow port)', () => {
   it('matches a hand-computed 2 → 4 upscale', () => {
     // Pixel 1: weights 0.75 / 0.25 → 255 · 0.25 = 63.75, +0.5 rounding in fixed point → 64.
     expect(grey(resizeBilinear(row([0, 255]), 4, 1))).toEqual([0, 64, 191, 255]);
+  });
+});
+
+describe('resizeBilinear against Pillow (fixtures/pillow-resize, Pillow 9.4.0 Image.BILINEAR)', () => {
+  let tensors: Map<string, HostTensor>;
+  beforeAll(async () => {
+    ({ tensors } = await readSafetensors(fixturePath('pillow-resize', 'bilinear.safetensors')));
+  });
+
+  /** The fixture's RGB uint8 input of that name as an image. */
+  function input(name: string): RgbImage {
+    const tensor = tensors.get(name);
+    if (!tensor) throw new Error(`bilinear.safetensors has no ${name}`);
+    const [height, width] = tensor.shape as [number, number, 3];
+    return { data: tensor.data as Uint8Array, width, height };
+  }
+
+  // Downscales by non-integer factors (the kernel widens with the scale), upscales, one axis each way, and the identity.
+  it.each([
+    ['rgb_37x23', 16, 10],
+    ['rgb_37x23', 5, 3],
+    ['rgb_37x23', 80, 50],
+    ['rgb_37x23', 9, 41],
+    ['rgb_37x23', 37, 23],
+    ['rgb_64x48', 13, 11],
+    ['rgb_64x48', 31, 24],
+    ['rgb_64x48', 100, 77],
+  ])('%s → %i×%i: every byte equals Pillow\'s', (name, width, height) => {
+    const expected = tensors.get(`${name}.bilinear_${width}x${height}`);
+    expect(expected?.shape).toEqual([height, width, 3]);
+    const out = resizeBilinear(input(name), width, height);
+    expect([out.width, out.height]).toEqual([width, height]);
+    // Compare as arrays: a mismatch names the byte positions that differ.
+    expect(Array.from(out.data)).toEqual(Array.from(expected?.data as Uint8Array));
   });
 });

@@ -1,18 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@harma/core';
-import { expectAllClose } from '@harma/core/testing';
+import { expectAllClose, PORTABLE_RUNTIMES } from '@harma/core/testing';
 import { fixturePath } from '@harma/test-support';
 import { toleranceFor } from '../compare';
 import { harmaGradientsComputer } from './harma-gradients';
 import { readModelFixture } from './model-fixture';
+import { MODEL_FIXTURES } from './model-fixtures';
 
-describe('HarMA losses and gradients against the golden model fixtures', () => {
+describe.each(PORTABLE_RUNTIMES)('HarMA losses and gradients against the golden model fixtures on $label', ({ backend, products }) => {
   beforeAll(async () => {
-    await useBackend('cpu');
+    await useBackend(backend, { products });
   });
 
-  it.each(['tiny-gelu', 'tiny-quickgelu'])('reproduces the losses and d loss_total / d every trainable parameter of %s', async (name) => {
+  it.each(MODEL_FIXTURES)('reproduces the losses and d loss_total / d every trainable parameter of $name', async ({ name }) => {
     const fixture = await readModelFixture(fixturePath('golden', name));
     const computed = await harmaGradientsComputer.compute(fixture);
     // The gradients cover exactly the parameters the reference trains.

@@ -4,11 +4,13 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSafetensors, useBackend, writeSafetensors } from '@harma/core';
+import { PORTABLE_RUNTIMES } from '@harma/core/testing';
 import { fixturePath } from '@harma/test-support';
 import type { CheckLine } from '../report';
 import { fixtureModel } from './fixture-config';
 import { checkModelFixture } from './model-check';
 import type { ModelComputer } from './model-fixture';
+import { MODEL_FIXTURES, RESNET_FIXTURE_OUTPUTS, VIT_FIXTURE_OUTPUTS } from './model-fixtures';
 import { plainBackboneComputer } from './plain-backbone';
 
 const PLAIN_OUTPUTS = [
@@ -20,16 +22,11 @@ const PLAIN_OUTPUTS = [
   'plain.text_tokens_block1',
 ];
 
-/** Outputs of every model fixture, and those of the ViT and the ResNet ones. */
-const COMMON_OUTPUTS = ['plain.text_', 'text_tokens_block', 'image_emb', 'text_emb', 'loss_', 'grad.', 'after.', 'train.loss_total'];
-const VIT_OUTPUTS = [...COMMON_OUTPUTS, 'plain.image_', 'image_tokens_block'];
-const RESNET_OUTPUTS = [...COMMON_OUTPUTS, 'image_stage', 'eval.loss_total', 'train_mode.image_emb', 'train_mode.buffer.', 'after_buffer.'];
-
-/** Every output of the fixture computed and within tolerance: nothing left uncomputed. */
-function expectAllOk(lines: CheckLine[], label: string, prefixes: readonly string[] = VIT_OUTPUTS): void {
+/** Every output of the fixture computed and within tolerance, each listed stage among them: nothing left uncomputed. */
+function expectAllOk(lines: CheckLine[], label: string, outputs: readonly string[]): void {
   expect(lines.filter((line) => line.status !== 'ok').map((line) => `${line.name}: ${line.status} ${line.note ?? ''}`), label).toEqual([]);
   const names = lines.map((line) => line.name);
-  for (const prefix of prefixes) {
+  for (const prefix of outputs) {
     expect(names.some((name) => name.startsWith(prefix)), `${label}: ${prefix}* checked`).toBe(true);
   }
 }
@@ -48,7 +45,6 @@ function expectPlainOk(lines: CheckLine[], label: string): void {
 let dir: string;
 
 beforeAll(async () => {
-  await useBackend('cpu');
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'harma-golden-'));
 });
 
@@ -56,11 +52,23 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-describe('the golden model check (every computer) on the model fixtures', () => {
-  it.each(['tiny-gelu', 'tiny-quickgelu'])('%s: every output computed and within tolerance', async (name) => {
+// Users train on wasm with ONNX Runtime's products, the wasm kernel overrides and the tape: every
+// model fixture's forward, gradients and optimiser steps are checked there as well as on cpu.
+describe.each(PORTABLE_RUNTIMES)('the golden model check (every computer) on $label', ({ backend, products }) => {
+  beforeAll(async () => {
+    await useBackend(backend, { products });
+  });
+
+  it.each(MODEL_FIXTURES)('$name: every output computed and within tolerance', async ({ name, outputs }) => {
     const lines = await checkModelFixture(fixturePath('golden', name));
-    expectPlainOk(lines, name);
-    expectAllOk(lines, name);
+    expectAllOk(lines, name, outputs);
+  });
+});
+
+// The weight formats are parsed in JavaScript before any tensor work: one runtime checks the loaders.
+describe('the golden model check (every computer) from other weight files, on cpu', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
   });
 
   it.each([['weights.pt'], ['harma_checkpoint.pth'], ['weights.hf.safetensors', 'adapters.safetensors']])(
@@ -68,13 +76,13 @@ describe('the golden model check (every computer) on the model fixtures', () => 
     async (...files) => {
       const lines = await checkModelFixture(fixturePath('golden', 'tiny-gelu'), files);
       expectPlainOk(lines, files.join(','));
-      expectAllOk(lines, files.join(','));
+      expectAllOk(lines, files.join(','), VIT_FIXTURE_OUTPUTS);
     },
   );
 
-  it.each([['weights.safetensors'], ['weights.pt']])('tiny-rn (CLIP ResNet) with --weights %s: every output computed and within tolerance', async (...files) => {
+  it.each([['weights.pt']])('tiny-rn (CLIP ResNet) with --weights %s: every output computed and within tolerance', async (...files) => {
     const lines = await checkModelFixture(fixturePath('golden', 'tiny-rn'), files);
-    expectAllOk(lines, `tiny-rn ${files.join(',')}`, RESNET_OUTPUTS);
+    expectAllOk(lines, `tiny-rn ${files.join(',')}`, RESNET_FIXTURE_OUTPUTS);
     // Stage outputs, training-mode statistics after one pass and after three steps (one update each).
     expect(lines.filter((line) => /^image_stage\d$/.test(line.name))).toHaveLength(5);
     expect(lines.filter((line) => line.name.startsWith('train_mode.buffer.'))).toHaveLength(38);
@@ -91,6 +99,10 @@ describe('the golden model check (every computer) on the model fixtures', () => 
 });
 
 describe('the plain backbone computer refuses weights that are not the fixture backbone plus its adapters', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
   async function weightsWith(edit: (tensors: Map<string, tf.Tensor>) => void, file: string): Promise<string> {
     const tensors = (await loadSafetensors(fixturePath('golden', 'tiny-gelu', 'weights.safetensors'))).tensors;
     edit(tensors);
@@ -116,6 +128,10 @@ describe('the plain backbone computer refuses weights that are not the fixture b
 });
 
 describe('the check framework', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
   const constant = (label: string, names: string[]): ModelComputer => ({
     label,
     compute: async () => new Map(names.map((name) => [name, tf.zeros([1])])),
