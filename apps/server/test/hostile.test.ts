@@ -53,8 +53,8 @@ describe('hostile and malformed requests', () => {
     await mkdir(path.join(fixture.gallery, GALLERY_TRAPS.folderImage));
     const valid = await testImageBytes('valid');
     const bomb = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#203040' } }).png().toBuffer();
-    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: fixture.server.gallery.store.all()[0]?.id as number, existingPath: fixture.images[0] as string });
-    rowsBefore = fixture.server.gallery.store.all();
+    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: (await fixture.server.gallery.store.all())[0]?.id as number, existingPath: fixture.images[0] as string });
+    rowsBefore = await fixture.server.gallery.store.all();
     treeBefore = await snapshot();
     outsideBefore = await listTree(outside);
   });
@@ -160,7 +160,7 @@ describe('hostile and malformed requests', () => {
   });
 
   it('left the index and the gallery folder unchanged, created nothing anywhere else, and still searches', async () => {
-    expect(fixture.server.gallery.store.all()).toEqual(rowsBefore);
+    expect(await fixture.server.gallery.store.all()).toEqual(rowsBefore);
     expect(fixture.server.gallery.size).toBe(rowsBefore.length);
     // No file, no folder (not even an empty `uploads/`), nothing at a link's target.
     expect(await snapshot()).toEqual(treeBefore);

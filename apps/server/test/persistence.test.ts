@@ -104,20 +104,20 @@ describe('the index on disk', () => {
     try {
       // Every committed row is searchable, and nothing else: the vector index matches the database.
       expect(server.gallery.size).toBe(committed);
-      const rows = server.gallery.store.all();
+      const rows = await server.gallery.store.all();
       for (const row of rows.filter((_, i) => i % 7 === 0)) {
-        const vector = server.gallery.store.vector(row.id) as Float32Array;
-        expect(server.gallery.search(vector, 1)[0]).toMatchObject({ id: row.id, score: expect.closeTo(1, 4) });
+        const vector = (await server.gallery.store.vector(row.id)) as Float32Array;
+        expect((await server.gallery.search(vector, 1))[0]).toMatchObject({ id: row.id, score: expect.closeTo(1, 4) });
       }
       await server.gallery.reindex();
       expect(server.gallery.progress).toMatchObject({ state: 'idle', total: IMAGES - committed, added: IMAGES - committed, updated: 0, skipped: 0 });
       expect(server.gallery.size).toBe(IMAGES);
-      expect(new Set(server.gallery.store.all().map((row) => row.path))).toEqual(new Set(images));
+      expect(new Set((await server.gallery.store.all()).map((row) => row.path))).toEqual(new Set(images));
       // The stored vectors are the model's embeddings of the files, before and after the kill.
       for (const file of [images[0], images[run.doneAtSignal - 1], images[IMAGES - 1]] as string[]) {
         const prepared = await server.encoder.prepareImage(await readFile(path.join(gallery, file)), { name: file, maxPixels: 1e6 });
         const [expected] = await server.encoder.encodeImages([prepared]);
-        const stored = server.gallery.store.vector(server.gallery.store.getByPath(file)?.id as number) as Float32Array;
+        const stored = (await server.gallery.store.vector((await server.gallery.store.getByPath(file))?.id as number)) as Float32Array;
         stored.forEach((value, i) => expect(value).toBeCloseTo((expected as Float32Array)[i] as number, 5));
       }
       await expect(open()).rejects.toThrow(`is in use by process ${process.pid}`);
@@ -150,7 +150,7 @@ describe('the index on disk', () => {
     server = await open();
     try {
       expect(server.gallery.size).toBe(IMAGES);
-      expect(server.gallery.vectors.pendingChanges).toBe(0);
+      expect(server.gallery.store.pendingChanges).toBe(0);
       await server.gallery.reindex();
       expect(server.gallery.progress).toMatchObject({ total: 0, added: 0 });
     } finally {

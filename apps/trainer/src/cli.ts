@@ -10,7 +10,7 @@ import { shippedBackboneNames } from './model/backbone-name';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
 import { exportCommand } from './commands/export';
-import { serveCommand, serveUntilSignal, siteCommand } from '@harma/server';
+import { indexCommand, serveCommand, serveUntilSignal, siteCommand } from '@harma/server';
 import { runTraining } from './train/run-training';
 import { demoCommand } from './commands/demo';
 import { DEMO_PRESET, DEMO_TEST_PRESET } from './demo/demo-preset';
@@ -121,6 +121,8 @@ program.addCommand(
     await serveUntilSignal(options);
   }).description('serve text-to-image and image-to-text search over a gallery folder (HTTP API + web page)'),
 );
+
+program.addCommand(indexCommand('index'));
 
 program.addCommand(siteCommand('site'));
 
