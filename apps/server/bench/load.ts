@@ -20,17 +20,17 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { SeededRandom } from '@harma/core';
 import pino from 'pino';
 import { hostTopK } from '@harma/metrics';
 import { createServer, type HarmaServer } from '../src/server';
 import type { NewImage } from '../src/store/metadata-store';
 import { exportTinyModel } from '../test/helpers/tiny-model';
+import { EmbeddingSource } from './embedding-source';
+import { percentile, rssMiB, timeEach } from './timing';
 import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
 
 const VECTORS = Number(process.env.HARMA_BENCH_VECTORS ?? 100_000);
 const DIM = 512;
-const CLUSTERS = 512;
 const SEARCH_QUERIES = 2000;
 const FLAT_QUERIES = 50;
 const RECALL_QUERIES = 200;
@@ -39,66 +39,6 @@ const MAX_SECONDS_PER_RUN = 30;
 const RESULTS_FILE = repositoryResultsFile();
 const CACHE = path.join(os.tmpdir(), `harma-server-bench-v2-${VECTORS}x${DIM}`);
 const logger = pino({ level: process.env.HARMA_LOG_LEVEL ?? 'warn' });
-
-const LATENT = 32;
-
-/**
- * Synthetic embeddings shaped like real ones: unit vectors on a low-dimensional manifold (a 32-d
- * latent mapped into 512-d) around a few hundred cluster centres, plus a little isotropic noise.
- * Real embeddings have a low intrinsic dimension; isotropic 512-d noise would make every
- * neighbour equally far and nearest-neighbour search meaningless.
- */
-class EmbeddingSource {
-  private readonly rng: SeededRandom;
-  private readonly centres: Float32Array[];
-  private readonly projection: Float32Array;
-
-  constructor(seed: string) {
-    // Centres and projection come from one fixed seed: gallery and queries share the manifold.
-    const world = new SeededRandom('embedding-world');
-    this.centres = Array.from({ length: CLUSTERS }, () => this.unit(Float32Array.from({ length: DIM }, () => world.normal())));
-    this.projection = Float32Array.from({ length: DIM * LATENT }, () => world.normal() / Math.sqrt(DIM));
-    this.rng = new SeededRandom(seed);
-  }
-
-  private unit(v: Float32Array): Float32Array {
-    let norm = 0;
-    for (const x of v) norm += x * x;
-    norm = Math.sqrt(norm);
-    for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / norm;
-    return v;
-  }
-
-  next(): Float32Array {
-    const centre = this.centres[Math.floor(this.rng.uniform() * CLUSTERS)] as Float32Array;
-    const latent = Float32Array.from({ length: LATENT }, () => this.rng.normal() * 0.12);
-    const v = new Float32Array(DIM);
-    for (let i = 0; i < DIM; i++) {
-      let offset = 0;
-      for (let j = 0; j < LATENT; j++) offset += (this.projection[i * LATENT + j] as number) * (latent[j] as number);
-      v[i] = (centre[i] as number) + offset + this.rng.normal() * 0.004;
-    }
-    return this.unit(v);
-  }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-async function timeEach(count: number, run: (i: number) => unknown): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = process.hrtime.bigint();
-    await run(i);
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return times.sort((a, b) => a - b);
-}
-
-function rssMiB(): number {
-  return process.memoryUsage().rss / 2 ** 20;
-}
 
 async function open(model: string): Promise<HarmaServer> {
   return createServer({ model, gallery: path.join(CACHE, 'gallery'), indexDir: path.join(CACHE, 'index'), port: 0, indexOnStart: false, rateLimit: false }, { logger });

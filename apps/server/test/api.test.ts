@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiSchemas } from '../src/http/schemas';
+import { STORE_KINDS } from '../src/store/gallery-store';
 import { dot, postImage } from './helpers/http';
 import { serverFixture, type ServerFixture } from './helpers/server-fixture';
 import { testImageBytes } from './helpers/test-images';
@@ -10,7 +11,8 @@ import { testImageBytes } from './helpers/test-images';
 const KEY = 'test-key-123456';
 const CAPTIONS = ['Many planes are parked next to a terminal.', 'A river crosses a green forest.', 'Two bridges over a wide river', 'A port with ships.', 'Dense residential buildings'];
 
-describe('the HTTP API on a tiny exported model', () => {
+// Both stores behind one API: the embedded default and the Lance table (at its default URI, <indexDir>/lance).
+describe.each(STORE_KINDS)('the HTTP API on a tiny exported model (%s store)', (store) => {
   let fixture: ServerFixture;
   let schemas: ReturnType<typeof apiSchemas>;
   /** Embedding of every gallery file, computed through /api/embed/image (independent of the index). */
@@ -29,7 +31,7 @@ describe('the HTTP API on a tiny exported model', () => {
   };
 
   beforeAll(async () => {
-    fixture = await serverFixture({ images: 24, overrides: { batchSize: 5 } });
+    fixture = await serverFixture({ images: 24, overrides: { batchSize: 5, store } });
     const captionsFile = path.join(fixture.root, 'captions.txt');
     await writeFile(captionsFile, CAPTIONS.join('\n'));
     await fixture.restart({ captions: captionsFile });
@@ -107,12 +109,14 @@ describe('the HTTP API on a tiny exported model', () => {
   });
 
   it('serves JPEG thumbnails, cached on disk by content hash', async () => {
-    const response = await app().inject({ url: '/api/gallery/1/thumbnail' });
+    // The first image by path (id 1 in the SQLite store; Lance ids derive from path and content).
+    const first = (await fixture.server.gallery.store.page(0, 1)).items[0];
+    const response = await app().inject({ url: `/api/gallery/${first?.id}/thumbnail` });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('image/jpeg');
     const meta = await sharp(response.rawPayload).metadata();
     expect(meta).toMatchObject({ format: 'jpeg', width: 40, height: 32 });
-    const again = await app().inject({ url: '/api/gallery/1/thumbnail' });
+    const again = await app().inject({ url: `/api/gallery/${first?.id}/thumbnail` });
     expect(again.rawPayload.equals(response.rawPayload)).toBe(true);
   });
 

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_KINDS } from '../src/store/gallery-store';
 import type { ImageRecord } from '../src/store/metadata-store';
 import { GALLERY_TRAPS, hostileCases, type HostileCase } from './helpers/hostile-cases';
 import { postImage } from './helpers/http';
@@ -27,7 +28,7 @@ async function listTree(dir: string, skip: readonly string[] = [], prefix = ''):
   return out.sort();
 }
 
-describe('hostile and malformed requests', () => {
+describe.each(STORE_KINDS)('hostile and malformed requests (%s store)', (store) => {
   let fixture: ServerFixture;
   let outside: string;
   let cases: HostileCase[];
@@ -38,7 +39,7 @@ describe('hostile and malformed requests', () => {
   const snapshot = (): Promise<string[]> => listTree(fixture.root, [fixture.server.options.indexDir]);
 
   beforeAll(async () => {
-    fixture = await serverFixture({ images: 10, overrides: { apiKey: KEY, limits: LIMITS } });
+    fixture = await serverFixture({ images: 10, overrides: { apiKey: KEY, limits: LIMITS, store } });
     await fixture.server.gallery.reindex();
     // A symbolic link inside the gallery pointing outside it: uploads must not follow it.
     outside = await mkdtemp(path.join(os.tmpdir(), 'harma-outside-'));
