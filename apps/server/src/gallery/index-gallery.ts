@@ -75,7 +75,7 @@ export async function indexGallery(context: IndexContext, progress: IndexingProg
 
   const candidates = await lock.run(async () => {
     const present = new Set(files.map((file) => file.path));
-    const rows = (await store.all()).filter((row) => inShard(row.path, shard));
+    const rows = await store.all(shard);
     const gone = rows.filter((row) => !present.has(row.path));
     if (gone.length > 0) await store.apply({ removeIds: gone.map((row) => row.id) });
     const skipped = new Map((await store.skipped()).filter((entry) => inShard(entry.path, shard)).map((entry) => [entry.path, entry]));

@@ -17,13 +17,18 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
+/** The first 6 bytes of the SHA-256 of a gallery-relative path, as a number (stored by the Lance store so that a shard's rows can be selected in SQL). */
+export function pathKey(relativePath: string): number {
+  return createHash('sha256').update(relativePath).digest().readUIntBE(0, 6);
+}
+
 /**
- * The shard a gallery-relative path belongs to among `count`: the first 6 bytes of its SHA-256,
- * modulo `count`. It depends on the path alone, so every machine, process and run agrees, and a
- * file always goes to the same writer (two shard processes never write one path).
+ * The shard a gallery-relative path belongs to among `count`: `pathKey` modulo `count`. It depends
+ * on the path alone, so every machine, process and run agrees, and a file always goes to the same
+ * writer (two shard processes never write one path).
  */
 export function shardOf(relativePath: string, count: number): number {
-  return createHash('sha256').update(relativePath).digest().readUIntBE(0, 6) % count;
+  return pathKey(relativePath) % count;
 }
 
 /** Whether `relativePath` is in `shard` (every path is when no shard is given). */

@@ -1,3 +1,4 @@
+import type { Shard } from '../gallery/shard';
 import type { ImageRecord, NewImage, SkippedFile } from './metadata-store';
 
 /** The stores a gallery index can live in. */
@@ -48,8 +49,8 @@ export interface GalleryStore {
 
   get(id: number): Promise<ImageRecord | undefined>;
   getByPath(relativePath: string): Promise<ImageRecord | undefined>;
-  /** Every row, ordered by path (no vectors). */
-  all(): Promise<ImageRecord[]>;
+  /** Every row, or every row of `shard`, ordered by path (no vectors). */
+  all(shard?: Shard): Promise<ImageRecord[]>;
   /** A page of rows ordered by path, optionally only paths starting with `prefix`. */
   page(offset: number, limit: number, prefix?: string): Promise<{ total: number; items: ImageRecord[] }>;
   vector(id: number): Promise<Float32Array | undefined>;

@@ -6,6 +6,7 @@ import { hostTopK } from '@harma/metrics';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LANCE_TUNING, LanceGalleryStore, type LanceStoreOptions } from './lance-gallery-store';
+import { shardOf } from '../gallery/shard';
 import { imageId } from './lance-rows';
 import type { NewImage } from './metadata-store';
 
@@ -123,6 +124,16 @@ describe('LanceGalleryStore', () => {
     expect(page.total).toBe(300);
     expect(page.items.map((row) => row.path)).toEqual(['b/0002.png', 'b/0003.png', 'b/0004.png']);
     expect((await store.page(0, 5, 'zzz')).total).toBe(0);
+  });
+
+  it('selects a shard\'s rows in the table (by the stored path key), each row in exactly one shard', async () => {
+    const all = await store.all();
+    const shards = await Promise.all([0, 1, 2].map((index) => store.all({ index, count: 3 })));
+    shards.forEach((rows, index) => {
+      expect(rows.length).toBeGreaterThan(200);
+      for (const row of rows) expect(shardOf(row.path, 3)).toBe(index);
+    });
+    expect(shards.flat().map((row) => row.path).sort()).toEqual(all.map((row) => row.path));
   });
 
   it('keeps skipped files and caption embeddings', async () => {

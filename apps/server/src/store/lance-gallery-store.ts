@@ -1,6 +1,7 @@
 import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import type { Logger } from 'pino';
+import type { Shard } from '../gallery/shard';
 import type { CachedCaption, GalleryStore, StoreChange, StoreHit } from './gallery-store';
 import {
   captionSchema,
@@ -218,8 +219,11 @@ export class LanceGalleryStore implements GalleryStore {
     return (await this.queryImages(`path = ${sqlString(relativePath)}`, 1))[0];
   }
 
-  async all(): Promise<ImageRecord[]> {
-    const rows = ((await this.images.query().select([...IMAGE_COLUMNS]).toArray()) as Array<Record<string, unknown>>).map(readImageRecord);
+  async all(shard?: Shard): Promise<ImageRecord[]> {
+    // A shard's rows are selected by the stored path key, so a shard process reads only its own rows.
+    let query = this.images.query().select([...IMAGE_COLUMNS]);
+    if (shard !== undefined) query = query.where(`path_key % ${shard.count} = ${shard.index}`);
+    const rows = ((await query.toArray()) as Array<Record<string, unknown>>).map(readImageRecord);
     return rows.sort((a, b) => comparePaths(a.path, b.path));
   }
 
@@ -342,14 +346,12 @@ export class LanceGalleryStore implements GalleryStore {
     try {
       const rows = await this.images.countRows();
       const stats = await this.vectorIndexStats();
-      if (stats === undefined) {
-        if (rows >= this.options.indexMinRows) await this.buildIndex(rows);
-      } else if (stats.numIndexedRows * RETRAIN_GROWTH <= rows) {
+      if (stats === undefined ? rows >= this.options.indexMinRows : stats.numIndexedRows * RETRAIN_GROWTH <= rows) {
         await this.buildIndex(rows);
-      } else if (stats.numUnindexedRows >= Math.max(this.options.indexBatchRows, stats.numIndexedRows / 10) || (await this.smallFragments()) >= SMALL_FRAGMENTS) {
+      } else if ((stats !== undefined && stats.numUnindexedRows >= Math.max(this.options.indexBatchRows, stats.numIndexedRows / 10)) || (await this.smallFragments()) >= SMALL_FRAGMENTS) {
         const started = Date.now();
         await this.images.optimize();
-        this.logger.info({ unindexed: stats.numUnindexedRows, seconds: (Date.now() - started) / 1000 }, 'lance table optimised: new rows folded into the vector index');
+        this.logger.info({ unindexed: stats?.numUnindexedRows ?? 0, seconds: (Date.now() - started) / 1000 }, 'lance table optimised: small files compacted, new rows folded into the vector index');
       }
     } catch (error) {
       this.logger.warn({ err: error }, `lance index maintenance did not finish (${describeError(error)}); the next batch retries it`);

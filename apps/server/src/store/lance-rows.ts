@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Field as ArrowField, Schema, Table, Vector } from 'apache-arrow';
+import { pathKey } from '../gallery/shard';
 import { arrow } from './lance-arrow';
 import type { ImageRecord, SkippedFile } from './metadata-store';
 
@@ -29,6 +30,8 @@ export function imageSchema(dim: number, metadata: ReadonlyMap<string, string>):
     [
       new Field('id', new Int64(), false),
       new Field('path', new Utf8(), false),
+      // The path's shard key (`pathKey`): `path_key % n = i` selects shard i of n.
+      new Field('path_key', new Int64(), false),
       new Field('hash', new Utf8(), false),
       new Field('size', new Float64(), false),
       new Field('mtime_ms', new Float64(), false),
@@ -101,6 +104,7 @@ export function imageTable(schema: Schema, rows: readonly LanceImageRow[], dim: 
     {
       id: vectorFromArray(rows.map((row) => BigInt(row.id)), new Int64()),
       path: vectorFromArray(rows.map((row) => row.path), new Utf8()),
+      path_key: vectorFromArray(rows.map((row) => BigInt(pathKey(row.path))), new Int64()),
       hash: vectorFromArray(rows.map((row) => row.hash), new Utf8()),
       size: vectorFromArray(rows.map((row) => row.size), new Float64()),
       mtime_ms: vectorFromArray(rows.map((row) => row.mtimeMs), new Float64()),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { inShard, type Shard } from '../gallery/shard';
 import type { CachedCaption, GalleryStore, StoreChange, StoreHit } from './gallery-store';
 import { acquireIndexLock } from './index-lock';
 import { MetadataStore, type ImageRecord, type SkippedFile } from './metadata-store';
@@ -70,8 +71,8 @@ export class SqliteGalleryStore implements GalleryStore {
     return this.metadata.getByPath(relativePath);
   }
 
-  async all(): Promise<ImageRecord[]> {
-    return this.metadata.all();
+  async all(shard?: Shard): Promise<ImageRecord[]> {
+    return this.metadata.all().filter((row) => inShard(row.path, shard));
   }
 
   async page(offset: number, limit: number, prefix?: string): Promise<{ total: number; items: ImageRecord[] }> {
