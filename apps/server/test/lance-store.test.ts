@@ -1,62 +1,18 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardOf } from '../src/gallery/shard';
 import { createServer, type HarmaServer } from '../src/server';
 import { DEFAULT_LANCE_TUNING, LanceGalleryStore } from '../src/store/lance-gallery-store';
+import { CLI, runCli } from './helpers/cli-child';
 import { captureLogs } from './helpers/server-fixture';
 import { writeTestImages } from './helpers/test-images';
 import { exportTinyModel } from './helpers/tiny-model';
 
-const CLI = path.resolve(__dirname, '../dist/cli.js');
 const IMAGES = 240;
-
-interface ChildRun {
-  /** `done` of the progress line that triggered the signal (-1: no signal sent). */
-  doneAtSignal: number;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  lines: Array<Record<string, unknown>>;
-}
-
-/**
- * Run `harma-server <args>` in a child process; with `kill`, send SIGKILL once it has logged
- * indexing progress of at least `kill.after` images.
- */
-function runCli(args: string[], kill?: { after: number }): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HARMA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const lines: Array<Record<string, unknown>> = [];
-    let doneAtSignal = -1;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`harma-server ${args[0]} did not finish in 180 s:\n${lines.map((line) => JSON.stringify(line)).join('\n')}`));
-    }, 180_000);
-    createInterface({ input: child.stderr }).on('line', (text) => {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        line = { msg: text };
-      }
-      lines.push(line);
-      if (kill !== undefined && doneAtSignal < 0 && line.msg === 'indexing progress' && (line.done as number) >= kill.after) {
-        doneAtSignal = line.done as number;
-        child.kill('SIGKILL');
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (exitCode, signal) => {
-      clearTimeout(timer);
-      resolve({ doneAtSignal, exitCode, signal, lines });
-    });
-  });
-}
 
 describe('the Lance store: kill -9, sharded indexing by several processes, readers of one table', () => {
   let root: string;
@@ -95,7 +51,7 @@ describe('the Lance store: kill -9, sharded indexing by several processes, reade
   it('survives SIGKILL in the middle of indexing: the table is at its last commit, then indexing resumes without duplicates', async () => {
     const uri = path.join(root, 'killed-table');
     const base = ['--model', model, '--gallery', gallery, '--index-dir', path.join(root, 'killed-local'), '--store', 'lance', '--store-uri', uri, '--batch-size', '4', '--rate-limit', '0'];
-    const run = await runCli(['serve', ...base, '--port', '0'], { after: 40 });
+    const run = await runCli(['serve', ...base, '--port', '0'], { signal: { name: 'SIGKILL', after: 40 } });
     expect(run.signal, JSON.stringify(run.lines.slice(-5))).toBe('SIGKILL');
     expect(run.lines.find((line) => line.msg === 'indexing gallery')).toMatchObject({ files: IMAGES, toCheck: IMAGES });
 
@@ -140,7 +96,7 @@ describe('the Lance store: kill -9, sharded indexing by several processes, reade
     const reader = await createServer({ model, gallery, indexDir: path.join(root, 'reader'), storeUri: uri, port: 0, rateLimit: false, indexOnStart: false, lance: { refreshMs: 200 } }, { logger: logs.logger });
     try {
       expect(reader.gallery.size).toBe(0);
-      const [first, second] = await Promise.all([runCli(['index', ...common, ...local('shard-0'), '--shard', '0/2']), runCli(['index', ...common, ...local('shard-1'), '--shard', '1/2'], { after: 24 })]);
+      const [first, second] = await Promise.all([runCli(['index', ...common, ...local('shard-0'), '--shard', '0/2']), runCli(['index', ...common, ...local('shard-1'), '--shard', '1/2'], { signal: { name: 'SIGKILL', after: 24 } })]);
       expect(first.exitCode, JSON.stringify(first.lines.slice(-5))).toBe(0);
       expect(second.signal, JSON.stringify(second.lines.slice(-5))).toBe('SIGKILL');
       const inShard = (index: number): string[] => images.filter((file) => shardOf(file, 2) === index);

@@ -1,60 +1,21 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultIndexDir } from '../src/gallery/index-location';
 import { createServer, type HarmaServer } from '../src/server';
 import { MetadataStore } from '../src/store/metadata-store';
+import { CLI, runCli, type ChildRun } from './helpers/cli-child';
 import { captureLogs } from './helpers/server-fixture';
 import { writeTestImages } from './helpers/test-images';
 import { exportTinyModel } from './helpers/tiny-model';
 
-const CLI = path.resolve(__dirname, '../dist/cli.js');
 const IMAGES = 600;
 
-interface ChildRun {
-  /** `done` of the last progress line read before the signal. */
-  doneAtSignal: number;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  lines: Array<Record<string, unknown>>;
-}
-
-/**
- * Run `harma-server serve` on the folders in a child process and send `signal` once it has logged
- * indexing progress of at least `after` images.
- */
+/** Run `harma-server serve` on the folders and send `signal` once it has logged indexing progress of at least `after` images. */
 function serveAndSignal(args: string[], env: NodeJS.ProcessEnv, signal: NodeJS.Signals, after: number): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env, HARMA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const lines: Array<Record<string, unknown>> = [];
-    let doneAtSignal = -1;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the child logged no indexing progress ≥ ${after} in 60 s:\n${lines.map((line) => JSON.stringify(line)).join('\n')}`));
-    }, 60_000);
-    createInterface({ input: child.stderr }).on('line', (text) => {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        line = { msg: text };
-      }
-      lines.push(line);
-      if (doneAtSignal < 0 && line.msg === 'indexing progress' && (line.done as number) >= after) {
-        doneAtSignal = line.done as number;
-        child.kill(signal);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (exitCode, exitSignal) => {
-      clearTimeout(timer);
-      resolve({ doneAtSignal, exitCode, signal: exitSignal, lines });
-    });
-  });
+  return runCli(['serve', ...args], { env, signal: { name: signal, after }, timeoutMs: 60_000 });
 }
 
 describe('the index on disk', () => {
