@@ -56,8 +56,9 @@ export function captionSchema(dim: number): Schema {
  * The image id of a row: 53 bits of SHA-256(path, content hash), so that every writer of a shared
  * table, on any machine, gives one file the same id without coordination, and changed bytes get a
  * new id (as the SQLite store's new row does). Two different rows share an id with probability
- * about n² / 2^54 (1e-4 at a million rows); rows are keyed by path, so such a pair only makes
- * `GET /api/gallery/:id` show one of the two.
+ * about n² / 2^54 (1e-4 at a million rows, 0.5 at a hundred million); rows are keyed by path, so
+ * such a pair makes `GET /api/gallery/:id` show one of the two and a delete by id remove both
+ * (the next indexing run adds the file that is still there again); searches are unaffected.
  */
 export function imageId(relativePath: string, hash: string): number {
   const digest = createHash('sha256').update(relativePath).update('\0').update(hash).digest();
