@@ -34,12 +34,15 @@ const rssAfterOpen = rssMiB();
 
 await timeEach(50, (i) => store.search(queries[i % queries.length] as Float32Array, K));
 const times = await timeEach(queries.length, (i) => store.search(queries[i] as Float32Array, K));
+const rssAfterLatency = rssMiB();
 
 let found = 0;
 for (const [q, truth] of input.truth.entries()) {
   const exact = new Set(truth);
   found += (await store.search(queries[q] as Float32Array, K)).filter((hit) => exact.has(hit.id)).length;
 }
+
+const rssAfterRecall = rssMiB();
 
 // Throughput: IN_FLIGHT queries at a time (LanceDB searches on its own threads), bounded in time and count.
 let done = 0;
@@ -57,5 +60,5 @@ const throughput = done / ((Date.now() - started) / 1000);
 const rows = store.size;
 await store.close();
 process.stdout.write(
-  `${JSON.stringify({ rows, openSeconds, rssBeforeOpen, rssAfterOpen, rssAfterQueries: rssMiB(), peakRss: peakRssMiB(), p50: percentile(times, 50), p99: percentile(times, 99), meanMs: times.reduce((a, b) => a + b, 0) / times.length, recall: found / (input.truth.length * K), throughput, inFlight: IN_FLIGHT })}\n`,
+  `${JSON.stringify({ rows, openSeconds, rssBeforeOpen, rssAfterOpen, rssAfterLatency, rssAfterRecall, rssAfterQueries: rssMiB(), peakRss: peakRssMiB(), p50: percentile(times, 50), p99: percentile(times, 99), meanMs: times.reduce((a, b) => a + b, 0) / times.length, recall: found / (input.truth.length * K), throughput, inFlight: IN_FLIGHT })}\n`,
 );

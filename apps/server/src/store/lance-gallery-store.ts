@@ -43,7 +43,7 @@ export interface LanceTuning {
 }
 
 /** The defaults of `LanceTuning` (the server options schema uses them too). */
-export const DEFAULT_LANCE_TUNING: LanceTuning = { table: 'images', refreshMs: 1000, indexMinRows: 10_000, indexBatchRows: 20_000, nprobes: 0, refineFactor: 10 };
+export const DEFAULT_LANCE_TUNING: LanceTuning = { table: 'images', refreshMs: 1000, indexMinRows: 10_000, indexBatchRows: 20_000, nprobes: 0, refineFactor: 60 };
 
 /** What `LanceGalleryStore.open` needs. */
 export interface LanceStoreOptions extends LanceTuning {
