@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '@harma/core';
-import { SHIPPED_MODEL_CONFIG_NAMES, modelConfigsDirectory } from '@harma/backbones';
+import { SHIPPED_MODEL_CONFIG_NAMES, SHIPPED_RESNET_CONFIG_NAMES, modelConfigsDirectory } from '@harma/backbones';
 import { harmaParameterCount, openClipParameterCount } from '@harma/test-support';
 import { infoCommand } from '../src/commands/info';
 import type { ParameterCounts } from '../src/model/count-parameters';
@@ -26,8 +26,10 @@ async function harmaInfoError(args: string[]): Promise<string> {
   );
 }
 
-async function openClipJson(name: string): Promise<{ vision_cfg: { layers: number }; text_cfg: { layers: number } }> {
-  return JSON.parse(await readFile(path.join(modelConfigsDirectory(), `${name}.json`), 'utf8')) as { vision_cfg: { layers: number }; text_cfg: { layers: number } };
+type OpenClipJson<Layers = number> = { vision_cfg: { layers: Layers }; text_cfg: { layers: number } };
+
+async function openClipJson<Layers = number>(name: string): Promise<OpenClipJson<Layers>> {
+  return JSON.parse(await readFile(path.join(modelConfigsDirectory(), `${name}.json`), 'utf8')) as OpenClipJson<Layers>;
 }
 
 function group(counts: ParameterCounts, name: string): number | undefined {
@@ -63,20 +65,24 @@ describe('harma info on CLIP ViT-B/32', () => {
 
 // One process per config: a process that builds one model leaves its zero weights untouched (see
 // countFor), so even ViT-bigG-14 takes about 2 s and 250 MB; in one process the later builds
-// would reuse, and touch, the memory of the earlier ones.
+// would reuse, and touch, the memory of the earlier ones. The official HarMA attaches nothing to a
+// ResNet image tower: there, its trainable parameters are the text tower's adapters and gates, and temp.
+const SHIPPED = [...SHIPPED_MODEL_CONFIG_NAMES.map((name) => [name, 'clip'] as const), ...SHIPPED_RESNET_CONFIG_NAMES.map((name) => [name, 'clip-resnet'] as const)];
+
 describe('harma info --backbone NAME --json: every shipped config with HarMA, against the closed-form counts', () => {
-  it.concurrent.each([...SHIPPED_MODEL_CONFIG_NAMES])('%s', async (name) => {
-    const json = await openClipJson(name);
+  it.concurrent.each(SHIPPED)('%s (%s)', async (name, kind) => {
+    const json = await openClipJson<number | number[]>(name);
     const plain = openClipParameterCount(json);
     const harma = harmaParameterCount(json);
     const counts = JSON.parse((await harmaInfo(['--backbone', name, '--json'])).stdout) as ParameterCounts;
-    expect(counts).toMatchObject({ backbone: name, kind: 'clip', adapter: 'harma', trainable: harma, total: plain.total + harma });
+    expect(counts).toMatchObject({ backbone: name, kind, adapter: 'harma', trainable: harma, total: plain.total + harma });
     expect(group(counts, 'vision backbone')).toBe(plain.vision);
     expect(group(counts, 'text backbone')).toBe(plain.text);
     // A block gate and the MMadapter's gate per block; text MMadapters hold a BiShareAdapter with its own gate.
-    expect(group(counts, 'vision gates')).toBe(2 * json.vision_cfg.layers);
+    expect(group(counts, 'vision gates')).toBe(kind === 'clip' ? 2 * (json.vision_cfg.layers as number) : undefined);
     expect(group(counts, 'text gates')).toBe(3 * json.text_cfg.layers);
     if (name === 'ViT-B-32') expect([counts.trainable, counts.total]).toEqual([5_934_397, 157_211_710]);
+    if (name === 'RN50') expect([counts.trainable, counts.total]).toEqual([2_771_749, 104_778_886]);
   });
 });
 
@@ -87,6 +93,15 @@ describe('harma info arguments', () => {
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads an open_clip ModifiedResNet config file as a CLIP ResNet', async () => {
+    const file = path.join(dir, 'RN50-two-stages-deep.json');
+    const rn50 = await openClipJson<number[]>('RN50');
+    const json = { ...rn50, vision_cfg: { ...rn50.vision_cfg, layers: [1, 1, 2, 1] } };
+    await writeFile(file, JSON.stringify(json));
+    const counts = JSON.parse((await harmaInfo(['--backbone', file, '--json'])).stdout) as ParameterCounts;
+    expect(counts).toMatchObject({ backbone: file, kind: 'clip-resnet', trainable: 2_771_749, total: openClipParameterCount(json).total + 2_771_749 });
   });
 
   it('reads an open_clip config file, and --arch still names the backbone', async () => {
@@ -102,18 +117,18 @@ describe('harma info arguments', () => {
   });
 
   it('names what it cannot read', async () => {
-    expect(await harmaInfoError(['--backbone', 'RN50'])).toMatch(/^harma: unknown backbone 'RN50': give a shipped config name \(clip: ViT-S-32, /);
+    expect(await harmaInfoError(['--backbone', 'RN49'])).toMatch(/^harma: unknown backbone 'RN49': give a shipped config name \(clip: ViT-S-32, .*; clip-resnet: RN50, /);
     expect(await harmaInfoError(['--backbone', dir])).toContain(`harma: '${dir}' is a folder without a config.json`);
-    const resnet = path.join(dir, 'RN50.json');
-    // open_clip's RN50.json vision tower.
-    await writeFile(resnet, JSON.stringify({ embed_dim: 1024, vision_cfg: { image_size: 224, layers: [3, 4, 6, 3], width: 64, patch_size: null }, text_cfg: {} }));
-    expect(await harmaInfoError(['--backbone', resnet])).toContain(`${resnet}: vision_cfg.layers is a list: a ModifiedResNet image tower`);
+    const resnet = path.join(dir, 'RN50-like.json');
+    // open_clip's RN50.json vision tower with an odd stem width: the clip-resnet parser names it.
+    await writeFile(resnet, JSON.stringify({ embed_dim: 1024, vision_cfg: { image_size: 224, layers: [3, 4, 6, 3], width: 63, patch_size: null }, text_cfg: {} }));
+    expect(await harmaInfoError(['--backbone', resnet])).toContain(`${resnet}: the ResNet's feature width 2016 (vision_cfg.width · 32) is not a multiple of head_width 64`);
     expect(await harmaInfoError(['--backbone', path.join(dir, 'absent.json')])).toContain('absent.json: model config file not found');
   });
 
   it('lists the shipped configs in its help', async () => {
     const help = (await harmaInfo(['--help'])).stdout.replace(/\s+/g, ' ');
-    expect(help).toContain(`Shipped backbone configs: clip: ${SHIPPED_MODEL_CONFIG_NAMES.join(', ')}`);
+    expect(help).toContain(`Shipped backbone configs: clip: ${SHIPPED_MODEL_CONFIG_NAMES.join(', ')} clip-resnet: ${SHIPPED_RESNET_CONFIG_NAMES.join(', ')}`);
     expect(help).not.toContain('--arch');
   });
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, loadSafetensors } from '@harma/core';
+import { toOpenClipResNetConfig } from '@harma/backbones';
 import { loadTrainConfig } from '../src/config/load-config';
 import { MetricsLog } from '../src/train/metrics-log';
 import { runTraining } from '../src/train/run-training';
@@ -29,8 +30,8 @@ async function tensorsOf(file: string): Promise<Map<string, number[]>> {
 }
 
 /** Start `harma train` in a child process and SIGKILL it once `count` steps are logged. */
-async function trainAndKill(output: string, count: number): Promise<number> {
-  const child = spawn(process.execPath, [cli, 'train', '--config', configFile, '--output', output, '--checkpoint-every', '2', '--no-progress'], {
+async function trainAndKill(output: string, count: number, config = configFile): Promise<number> {
+  const child = spawn(process.execPath, [cli, 'train', '--config', config, '--output', output, '--checkpoint-every', '2', '--no-progress'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, HARMA_LOG_LEVEL: 'warn' },
   });
@@ -76,5 +77,39 @@ describe('harma train --resume after a kill', () => {
   it('refuses to resume a run whose settings changed', async () => {
     const changed = await loadTrainConfig(configFile, [`output=${path.join(dir, 'straight')}`, 'training.lr=1e-2']);
     await expect(runTraining(changed, { resume: true, progress: false })).rejects.toThrow(/saved by a run with other settings/);
+  });
+});
+
+describe('harma train --resume on a CLIP ResNet (BatchNorm running statistics in the state)', () => {
+  it('continues to exactly the result of an uninterrupted run, running statistics included', async () => {
+    const resnetDir = path.join(dir, 'resnet');
+    await fs.mkdir(resnetDir);
+    const config = await writeTinyRun(resnetDir, { backbone: { kind: 'clip-resnet', config: 'model-rn.json', vocabulary: 'vocab.txt.gz' } });
+    // The tiny run's text tower, with a one-Bottleneck-per-stage ResNet image tower.
+    const text = (JSON.parse(await fs.readFile(path.join(resnetDir, 'model.json'), 'utf8')) as { text_cfg: Record<string, number> }).text_cfg;
+    const resnet = toOpenClipResNetConfig({
+      embedDim: 16,
+      vision: { imageSize: 32, layers: [1, 1, 1, 1], width: 8, heads: 2 },
+      text: { contextLength: text.context_length!, vocabSize: text.vocab_size!, width: text.width!, layers: text.layers!, heads: text.heads!, mlpRatio: text.mlp_ratio! },
+      activation: 'gelu',
+      layerNormEps: 1e-5,
+      batchNorm: { eps: 1e-5, momentum: 0.1 },
+    });
+    await fs.writeFile(path.join(resnetDir, 'model-rn.json'), JSON.stringify(resnet));
+
+    const straight = await runTraining(await loadTrainConfig(config, [`output=${path.join(resnetDir, 'straight')}`]), { progress: false });
+    expect(straight.completed).toBe(true);
+    const killedDir = path.join(resnetDir, 'killed');
+    expect(await trainAndKill(killedDir, 5, config)).toBeGreaterThanOrEqual(5);
+    const resumed = await runTraining(await loadTrainConfig(config, [`output=${killedDir}`]), { resume: true, progress: false });
+    expect(resumed.globalStep).toBe(straight.globalStep);
+    expect(resumed.test?.metrics).toEqual(straight.test?.metrics);
+    expect(await tensorsOf(path.join(killedDir, 'best.safetensors'))).toEqual(await tensorsOf(path.join(resnetDir, 'straight', 'best.safetensors')));
+    // The final state holds every running statistic, updated once per step, equal in both runs.
+    const states = await Promise.all([tensorsOf(path.join(killedDir, 'state.safetensors')), tensorsOf(path.join(resnetDir, 'straight', 'state.safetensors'))]);
+    const buffers = (state: Map<string, number[]>): Array<[string, number[]]> => [...state].filter(([name]) => name.startsWith('buffer/'));
+    expect(buffers(states[0]).length).toBe(3 * (3 + 4 * 3 + 4));
+    expect(buffers(states[0])).toEqual(buffers(states[1]));
+    expect(states[0].get('buffer/visual.layer4.0.bn3.num_batches_tracked')).toEqual([straight.globalStep]);
   });
 });

@@ -31,13 +31,15 @@ export type { PreprocessPoolOptions } from './images/preprocess-pool';
 
 // Images: pixel operations, the paper's transforms, image roots
 export { autoContrast, equalize, brightness, sharpness } from './images/pixel-ops';
-export type { AutoContrastOptions } from './images/pixel-ops';
+export type { AutoContrastOptions, SharpnessOptions } from './images/pixel-ops';
 export { warpAffine, rotate, shearX, shearY, translateX, translateY, rotationMatrix, AUGMENT_FILL } from './images/affine';
 export type { AffineMatrix } from './images/affine';
 export { randomResizedCropBox } from './images/random-resized-crop';
 export type { CropBox, RandomResizedCropOptions } from './images/random-resized-crop';
-export { randAugment, RAND_AUGMENT_OPS } from './images/rand-augment';
-export type { RandAugmentOptions, RandAugmentOp, AppliedOp } from './images/rand-augment';
+export { applyAugmentOp, augmentOpArgument, RAND_AUGMENT_OPS } from './images/augment-op';
+export type { AugmentArgumentOptions, AugmentOpOptions, RandAugmentOp } from './images/augment-op';
+export { planRandAugment, randAugment } from './images/rand-augment';
+export type { RandAugmentOptions, AppliedOp } from './images/rand-augment';
 export { trainTransform, testTransform, transformImage, imageTransformSpec } from './images/transforms';
 export type { ImageTransformSpec, ImageTransformOptions, TrainAugmentation } from './images/transforms';
 export { verifyImages, dropTrainImages, dropEvalImages, MissingImagesError } from './images/verify-images';

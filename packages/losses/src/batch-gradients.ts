@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Backbone, Parameter } from '@harma/core';
+import type { Parameter } from '@harma/core';
 import type { HarmaLossSettings } from './harma-objective';
 import { objectiveHead, type LossTerms } from './objective-head';
-import { shardGradients, type EmbeddingExchange } from './shard-gradients';
+import { shardGradients, type EmbeddingExchange, type Shard } from './shard-gradients';
+import { trainingImageParameters, wholeBatchImageEmbeddings, type TrainingEncoder } from './whole-batch-images';
 
 /** One training batch as flat, batch-first arrays (what `@harma/data`'s BatchLoader yields). */
 export interface TrainingBatch {
@@ -44,21 +45,34 @@ export interface BatchGradients {
  * micro-batch and back-propagates its rows of that gradient. One extra forward pass; the memory
  * of one micro-batch.
  *
+ * A batch-dependent image tower (BatchNorm in training mode, see `wholeBatchImageEmbeddings`) is
+ * encoded once for the whole batch before the rest, outside the gradient computation — what the
+ * data-parallel threads do too, so both give the same numbers and one running-statistics update
+ * per step. Should parameters inside it train, the whole batch is encoded inside the gradient
+ * computation instead, which only one pass over the whole batch can do exactly.
+ *
  * @param temperature the objective's `temp` (it may or may not be among `trainable`)
  * @param trainable the parameters to differentiate, by name; frozen ones get no gradient
  */
 export function batchGradients(
-  backbone: Pick<Backbone, 'encodeImage' | 'encodeText'>,
+  backbone: TrainingEncoder,
   temperature: Parameter,
   trainable: ReadonlyArray<readonly [string, Parameter]>,
   batch: TrainingBatch,
   options: BatchGradientsOptions = {},
 ): BatchGradients {
-  const shard = {
-    pixels: tf.tensor4d(batch.pixels, [batch.size, 3, batch.imageSize, batch.imageSize]),
-    tokens: tf.tensor2d(batch.tokens, [batch.size, batch.tokens.length / batch.size], 'int32'),
-    size: batch.size,
-  };
+  const pixels = tf.tensor4d(batch.pixels, [batch.size, 3, batch.imageSize, batch.imageSize]);
+  const tokens = tf.tensor2d(batch.tokens, [batch.size, batch.tokens.length / batch.size], 'int32');
+  const towers = trainable.filter(([, parameter]) => parameter !== temperature && parameter.trainable);
+  const onePass = (options.microBatchSize ?? batch.size) >= batch.size;
+  let shard: Shard;
+  try {
+    const imageEmbeddings = onePass && trainingImageParameters(backbone, towers).length > 0 ? undefined : wholeBatchImageEmbeddings(backbone, pixels, towers);
+    shard = imageEmbeddings ? { imageEmbeddings, tokens, size: batch.size } : { pixels, tokens, size: batch.size };
+  } catch (error) {
+    tf.dispose([pixels, tokens]);
+    throw error;
+  }
   let terms: LossTerms | undefined;
   let temperatureGradient: tf.Tensor | undefined;
   const exchange: EmbeddingExchange = (image, text) => {
@@ -68,7 +82,6 @@ export function batchGradients(
     if (head.temperatureGradient) temperatureGradient = tf.keep(head.temperatureGradient);
     return { dImage: head.imageGradient, dText: head.textGradient };
   };
-  const towers = trainable.filter(([, parameter]) => parameter !== temperature && parameter.trainable);
   let shardResult: Map<string, tf.Tensor>;
   try {
     shardResult = shardGradients(backbone, towers, shard, exchange, { microBatchSize: options.microBatchSize });
@@ -76,7 +89,7 @@ export function batchGradients(
     tf.dispose(temperatureGradient);
     throw error;
   } finally {
-    tf.dispose([shard.pixels, shard.tokens]);
+    tf.dispose([pixels, tokens, ...(shard.imageEmbeddings ? [shard.imageEmbeddings] : [])]);
   }
   const gradients = new Map<string, tf.Tensor>();
   for (const [name, parameter] of trainable) {

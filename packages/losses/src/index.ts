@@ -14,4 +14,6 @@ export { shardGradients } from './shard-gradients';
 export type { Shard, EmbeddingExchange, ShardGradientOptions } from './shard-gradients';
 export { batchGradients } from './batch-gradients';
 export type { TrainingBatch, BatchGradients, BatchGradientsOptions } from './batch-gradients';
+export { wholeBatchImageEmbeddings } from './whole-batch-images';
+export type { TrainingEncoder } from './whole-batch-images';
 export type { ImageIds } from './embedding-pair';

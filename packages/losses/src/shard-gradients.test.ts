@@ -11,7 +11,7 @@ import type { TrainingBatch } from './batch-gradients';
 
 const LOSS = { contrastive: 1, triplet: 1, uniformity: 0.5, margin: 0.2, gamma: 2 };
 
-function shardOf(batch: TrainingBatch, start: number, size: number): Shard {
+function shardOf(batch: TrainingBatch, start: number, size: number): Shard & { pixels: tf.Tensor } {
   const per = 3 * batch.imageSize * batch.imageSize;
   const length = batch.tokens.length / batch.size;
   return {

@@ -13,7 +13,7 @@ export interface GoldenTolerance {
 export function toleranceFor(name: string): GoldenTolerance {
   if (name.startsWith('grad.')) return { atol: 1e-6, rtol: 1e-4, combine: 'max' };
   if (name.startsWith('after.')) return { atol: 1e-5, rtol: 1e-4, combine: 'sum' };
-  if (name.startsWith('loss_') || name.startsWith('train.')) return { atol: 1e-6, rtol: 1e-4, combine: 'sum' };
+  if (name.startsWith('loss_') || name.startsWith('eval.loss') || name.startsWith('train.')) return { atol: 1e-6, rtol: 1e-4, combine: 'sum' };
   return { atol: 1e-4, rtol: 0, combine: 'sum' };
 }
 

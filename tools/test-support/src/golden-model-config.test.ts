@@ -12,6 +12,21 @@ describe('parseGoldenModelConfig', () => {
     expect(gelu.harma).toEqual({ vision: { bottleneck: 16, heads: 4 }, text: { bottleneck: 16, heads: 4 }, bishare: 'text', bishareHeads: 2 });
     expect(gelu.trainable).toContain('temp');
     expect(parseGoldenModelConfig(read('tiny-quickgelu')).clip.activation).toBe('quick_gelu');
+    expect(gelu.kind).toBe('clip');
+  });
+
+  it('reads the ResNet fixture as a clip-resnet config, BatchNorm settings included', () => {
+    const resnet = parseGoldenModelConfig(read('tiny-rn'));
+    expect(resnet).toMatchObject({
+      kind: 'clip-resnet',
+      clip: { embedDim: 32, vision: { imageSize: 64, layers: [1, 1, 1, 1], width: 8, heads: 4 }, activation: 'quick_gelu', batchNorm: { eps: 1e-5, momentum: 0.1 } },
+      harma: { text: { bottleneck: 16, heads: 4 }, bishare: 'text', bishareHeads: 2 },
+    });
+    expect(resnet.trainable).toHaveLength(39);
+    const config = read('tiny-rn');
+    const vision = config.vision as Record<string, unknown>;
+    expect(() => parseGoldenModelConfig({ ...config, vision: { ...vision, heads: 3 } }, 'rn')).toThrow('rn: vision.heads: heads is not width·32 / head_width');
+    expect(() => parseGoldenModelConfig({ ...config, vision: { ...vision, layers: [1, 1, 1] } }, 'rn')).toThrow(/rn: vision\.layers/);
   });
 
   it('names the file and the field at fault', () => {

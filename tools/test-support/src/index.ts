@@ -7,6 +7,6 @@ export { describeWithReferenceData } from './describe-with-reference-data';
 export { readMetricsCases } from './metrics-cases';
 export type { MetricsCase } from './metrics-cases';
 export { parseGoldenModelConfig } from './golden-model-config';
-export type { GoldenModelConfig } from './golden-model-config';
+export type { GoldenModelConfig, GoldenClipModelConfig, GoldenResNetModelConfig } from './golden-model-config';
 export { openClipParameterCount, harmaParameterCount } from './clip-parameter-count';
 export type { ClipParameterCount, HarmaCountOptions } from './clip-parameter-count';

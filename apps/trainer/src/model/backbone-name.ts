@@ -1,12 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { SHIPPED_MODEL_CONFIG_NAMES, readHuggingFaceClipFolder, type ClipConfig } from '@harma/backbones';
+import { SHIPPED_MODEL_CONFIG_NAMES, SHIPPED_RESNET_CONFIG_NAMES, modelConfigKind, readHuggingFaceClipFolder, type ClipConfig } from '@harma/backbones';
 
 /** A backbone named on the command line: the registry kind that builds it and its factory's `config`. */
 export interface NamedBackbone {
   /** The name as given: a shipped config name, a config file path or a Hugging Face model folder. */
   name: string;
-  /** Backbone registry kind (`clip`). */
+  /** Backbone registry kind (`clip`, `clip-resnet`). */
   kind: string;
   /** The factory's `config` option (core's `BackboneOptions.config`): a name, a file, or the architecture read from a folder. */
   config: string | ClipConfig;
@@ -25,8 +25,14 @@ const NAME_SOURCES: readonly BackboneNameSource[] = [
   {
     kind: 'clip',
     shipped: () => SHIPPED_MODEL_CONFIG_NAMES,
-    // Any .json is read as an open_clip model config; the factory's parser names what it refuses.
-    claims: (name) => name.endsWith('.json') || (SHIPPED_MODEL_CONFIG_NAMES as readonly string[]).includes(name),
+    // Any other .json is read as an open_clip ViT config; the factory's parser names what it refuses.
+    claims: (name) => (name.endsWith('.json') && modelConfigKind(name) !== 'clip-resnet') || (SHIPPED_MODEL_CONFIG_NAMES as readonly string[]).includes(name),
+  },
+  {
+    kind: 'clip-resnet',
+    shipped: () => SHIPPED_RESNET_CONFIG_NAMES,
+    // An open_clip config whose vision_cfg.layers is a list: a ModifiedResNet image tower.
+    claims: (name) => (name.endsWith('.json') && modelConfigKind(name) === 'clip-resnet') || (SHIPPED_RESNET_CONFIG_NAMES as readonly string[]).includes(name),
   },
 ];
 
@@ -37,7 +43,8 @@ export function shippedBackboneNames(): Array<{ kind: string; names: readonly st
 
 /**
  * The backbone kind and config a `--backbone` value names: a shipped config (`ViT-B-32`,
- * `ViT-H-14`, …), an open_clip model config `.json` file, or a Hugging Face CLIP folder (only its
+ * `ViT-H-14`, … of kind `clip`; `RN50`, `RN50x64-quickgelu`, … of kind `clip-resnet`), an open_clip
+ * model config `.json` file (ViT or ModifiedResNet), or a Hugging Face CLIP folder (only its
  * `config.json` is read: sizes, not weights). Anything else is an error listing the shipped names.
  */
 export async function resolveBackboneName(name: string): Promise<NamedBackbone> {

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom, useBackend } from '@harma/core';
 import { expectAllClose } from '@harma/core/testing';
+import type { ClipConfig } from '@harma/backbones';
 import { batchGradients, type BatchGradients, type TrainingBatch } from '@harma/losses';
 import { DataParallelGradients, shardRanges } from './data-parallel';
-import { buildRandomClipHarma, type RandomClipHarmaRecipe, type ShardModel } from './model-recipe';
+import { buildRandomClipHarma, type RandomClipHarmaRecipe, type RandomClipResNetHarmaRecipe, type ShardModel } from './model-recipe';
 import { trainingWorkerScript } from './worker-script';
 import { randomTrainingBatch } from '../../test/random-training-batch';
 
@@ -22,11 +23,27 @@ const recipe: RandomClipHarmaRecipe = {
   seed: 3,
   upProjectionStd: 0.05,
 };
+// A CLIP ResNet, whose BatchNorm layers normalise with the batch's statistics in training mode.
+const resnetRecipe: RandomClipResNetHarmaRecipe = {
+  ...recipe,
+  kind: 'random-clip-resnet-harma',
+  clip: { ...(recipe.clip as ClipConfig), vision: { imageSize: 32, layers: [1, 1, 1, 1], width: 8, heads: 2 }, batchNorm: { eps: 1e-5, momentum: 0.1 } },
+  harma: { text: { bottleneck: 8, heads: 2 }, bishareHeads: 2 },
+};
 const loss = { contrastive: 1, triplet: 1, uniformity: 0, margin: 0.2, gamma: 2 };
 
-function makeBatch(size: number, seed: number): TrainingBatch {
+function makeBatch(size: number, seed: number, imageSize = 16): TrainingBatch {
   // Pairs 0/1 share an image id.
-  return randomTrainingBatch(size, new SeededRandom(seed), [[1, 0]]);
+  return randomTrainingBatch(size, new SeededRandom(seed), [[1, 0]], imageSize);
+}
+
+/** The recipe's model on this thread and a pool of 3 threads around it (wasm). */
+async function startPool(built: RandomClipHarmaRecipe | RandomClipResNetHarmaRecipe): Promise<{ model: ShardModel; pool: DataParallelGradients }> {
+  await useBackend('wasm');
+  const workerScript = trainingWorkerScript();
+  if (!workerScript) throw new Error('dist/parallel/training-worker.js is missing: build @harma/trainer (npx tsup) before these tests');
+  const model = buildRandomClipHarma(built);
+  return { model, pool: await DataParallelGradients.start({ threads: 3, recipe: built, model, workerScript }) };
 }
 
 function expectSameStep(actual: BatchGradients, expected: BatchGradients, label: string): void {
@@ -50,11 +67,7 @@ describe('DataParallelGradients (wasm, real worker threads)', () => {
   let pool: DataParallelGradients;
 
   beforeAll(async () => {
-    await useBackend('wasm');
-    const workerScript = trainingWorkerScript();
-    if (!workerScript) throw new Error('dist/parallel/training-worker.js is missing: build @harma/trainer (npx tsup) before these tests');
-    model = buildRandomClipHarma(recipe);
-    pool = await DataParallelGradients.start({ threads: 3, recipe, model, workerScript });
+    ({ model, pool } = await startPool(recipe));
   });
 
   afterAll(async () => {
@@ -101,5 +114,41 @@ describe('DataParallelGradients (wasm, real worker threads)', () => {
     run();
     run();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('DataParallelGradients on a CLIP ResNet in training mode (wasm, real worker threads)', () => {
+  let model: ShardModel;
+  let pool: DataParallelGradients;
+
+  beforeAll(async () => {
+    ({ model, pool } = await startPool(resnetRecipe));
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+    model?.dispose();
+  });
+
+  const tracked = (): number => model.backbone.module.buffer('visual.layer2.0.bn2.num_batches_tracked').value.dataSync()[0] as number;
+
+  it('encodes the images once, over the whole batch, on this thread: the single-thread step, one running-statistics update each', () => {
+    const batch = makeBatch(7, 1, 32);
+    model.backbone.setTraining?.(true);
+    expect(model.backbone.towers.vision.batchDependent).toBe(true);
+    expect(model.trainable.some(([name]) => name.startsWith('visual.'))).toBe(false);
+    const before = tracked();
+    const single = batchGradients(model.backbone, model.temperature, model.trainable, batch, { loss });
+    expect(tracked()).toBe(before + 1);
+    expectSameStep(pool.batchGradients(batch, { loss }), single, '3 threads');
+    expect(tracked()).toBe(before + 2);
+  });
+
+  it('with micro-batches inside the shards too', () => {
+    const batch = makeBatch(9, 2, 32);
+    const single = batchGradients(model.backbone, model.temperature, model.trainable, batch, { loss });
+    const before = tracked();
+    expectSameStep(pool.batchGradients(batch, { loss, microBatchSize: 2 }), single, 'micro-batches of 2');
+    expect(tracked()).toBe(before + 1);
   });
 });

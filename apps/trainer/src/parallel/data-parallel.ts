@@ -4,10 +4,12 @@ import { activeBackend, activeProductEngine, type Parameter, type ProductEngineO
 import {
   objectiveHead,
   shardGradients,
+  wholeBatchImageEmbeddings,
   type BatchGradients,
   type BatchGradientsOptions,
   type EmbeddingExchange,
   type LossTerms,
+  type Shard,
   type TrainingBatch,
 } from '@harma/losses';
 import type { FromWorker, ToWorker } from './messages';
@@ -76,6 +78,13 @@ export function shardRanges(size: number, threads: number): Array<{ start: numbe
  * the algorithm of the single-thread `batchGradients`, whose result this is up to float summation
  * order. No second forward pass. The threads meet through `Atomics.wait` on shared memory, so
  * `batchGradients` is synchronous.
+ *
+ * Steps run in training mode (the official loop's `model.train()`): each worker's copy is set to
+ * it, and so is this thread's model at every step. A batch-dependent image tower (a CLIP ResNet's
+ * BatchNorm, which normalises with the whole batch's statistics and updates its running ones) is
+ * encoded here, once for the whole batch, as `batchGradients` does on one thread; the workers get
+ * their rows of its embeddings instead of pixels, and the running statistics live in this
+ * thread's model only.
  */
 export class DataParallelGradients {
   readonly threads: number;
@@ -139,31 +148,35 @@ export class DataParallelGradients {
   batchGradients(batch: TrainingBatch, options: BatchGradientsOptions = {}): BatchGradients {
     if (this.#closed) throw new Error('DataParallelGradients: closed');
     const k = ++this.#step;
+    const model = this.#model;
+    model.backbone.setTraining?.(true);
+    const towerParameters = model.trainable.filter(([, parameter]) => parameter !== model.temperature);
+    // Before any worker starts: a tower that cannot be encoded in parts refuses here (see wholeBatchImageEmbeddings).
+    const images = model.backbone.towers.vision.batchDependent ? wholeBatchImages(model, batch, towerParameters) : undefined;
     const shards = shardRanges(batch.size, this.threads);
     this.#ensureCapacity(batch.size);
     const state = this.#state;
     this.#layout.writeValues(this.#model.trainable, state.parameters);
     const contextLength = batch.tokens.length / batch.size;
     const pixelsPerPair = 3 * batch.imageSize * batch.imageSize;
+    const dim = model.backbone.embedDim;
     shards.slice(1).forEach((shard, w) => {
+      const rows = (values: Float32Array, per: number): Float32Array => values.slice(shard.start * per, (shard.start + shard.size) * per);
       const message: ToWorker = {
         type: 'step', step: k, start: shard.start, size: shard.size,
-        pixels: batch.pixels.slice(shard.start * pixelsPerPair, (shard.start + shard.size) * pixelsPerPair),
         tokens: batch.tokens.slice(shard.start * contextLength, (shard.start + shard.size) * contextLength),
-        imageSize: batch.imageSize, contextLength, microBatchSize: options.microBatchSize,
+        contextLength, microBatchSize: options.microBatchSize,
+        ...(images ? { imageEmbeddings: rows(images, dim) } : { pixels: rows(batch.pixels, pixelsPerPair), imageSize: batch.imageSize }),
       };
       (this.#workers[w] as Worker).postMessage(message);
     });
     const workers = shards.length - 1;
     const first = shards[0] as { start: number; size: number };
-    const model = this.#model;
-    const towerParameters = model.trainable.filter(([, parameter]) => parameter !== model.temperature);
     const objective: { terms?: LossTerms; temperatureGradient?: tf.Tensor } = {};
-    const shard = {
-      pixels: tf.tensor4d(batch.pixels.subarray(0, first.size * pixelsPerPair), [first.size, 3, batch.imageSize, batch.imageSize]),
-      tokens: tf.tensor2d(batch.tokens.subarray(0, first.size * contextLength), [first.size, contextLength], 'int32'),
-      size: first.size,
-    };
+    const tokens = tf.tensor2d(batch.tokens.subarray(0, first.size * contextLength), [first.size, contextLength], 'int32');
+    const shard: Shard = images
+      ? { imageEmbeddings: tf.tensor2d(images.subarray(0, first.size * dim), [first.size, dim]), tokens, size: first.size }
+      : { pixels: tf.tensor4d(batch.pixels.subarray(0, first.size * pixelsPerPair), [first.size, 3, batch.imageSize, batch.imageSize]), tokens, size: first.size };
     let gradients: Map<string, tf.Tensor>;
     try {
       gradients = shardGradients(model.backbone, towerParameters, shard, this.#coordinator(k, batch, options, workers, first.size, objective), options);
@@ -173,7 +186,7 @@ export class DataParallelGradients {
       tf.dispose(objective.temperatureGradient);
       throw error;
     } finally {
-      tf.dispose([shard.pixels, shard.tokens]);
+      tf.dispose([shard.pixels ?? shard.imageEmbeddings, tokens]);
     }
     const summed = new Map<string, tf.Tensor>();
     this.#layout.slots.forEach((slot, i) => {
@@ -256,6 +269,20 @@ export class DataParallelGradients {
     this.#buffers = { ...this.#buffers, embeddings: grown.embeddings, capacity: rows };
     this.#state = viewShared(this.#buffers);
     for (const worker of this.#workers) worker.postMessage({ type: 'buffers', buffers: this.#buffers } satisfies ToWorker);
+  }
+}
+
+/** The whole batch's image embeddings [size · embedDim], encoded in one call on this thread (see `wholeBatchImageEmbeddings`). */
+function wholeBatchImages(model: ShardModel, batch: TrainingBatch, parameters: ShardModel['trainable']): Float32Array | undefined {
+  const pixels = tf.tensor4d(batch.pixels, [batch.size, 3, batch.imageSize, batch.imageSize]);
+  try {
+    const images = wholeBatchImageEmbeddings(model.backbone, pixels, parameters);
+    if (!images) return undefined;
+    const values = images.dataSync() as Float32Array;
+    images.dispose();
+    return values;
+  } finally {
+    pixels.dispose();
   }
 }
 

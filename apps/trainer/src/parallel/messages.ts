@@ -20,18 +20,20 @@ export type ToWorker =
       stallTimeoutMs: number;
     }
   | { type: 'buffers'; buffers: SharedBuffers }
-  | {
+  | ({
       type: 'step';
       step: number;
       /** First row of the worker's shard in the batch, and its size. */
       start: number;
       size: number;
-      pixels: Float32Array;
       tokens: Int32Array;
-      imageSize: number;
       contextLength: number;
       microBatchSize?: number;
-    }
+    } & (
+      | { pixels: Float32Array; imageSize: number; imageEmbeddings?: undefined }
+      /** The shard's rows of the whole batch's image embeddings [size, embedDim] (a batch-dependent image tower). */
+      | { imageEmbeddings: Float32Array; pixels?: undefined }
+    ))
   | { type: 'close' };
 
 /** Worker → main thread (step results travel through shared memory, not messages). */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, type Backbone, type Parameter } from '@harma/core';
-import { createClip, loadModelConfig, type ClipConfig } from '@harma/backbones';
+import { createClip, createClipResNet, loadModelConfig, loadResNetModelConfig, type ClipConfig, type ClipResNetConfig } from '@harma/backbones';
 import { attachHarma, type HarmaOptions } from '@harma/adapters';
 import type { TrainConfig } from '../config/train-config';
 import { buildTrainingModel } from '../model/build-model';
@@ -10,7 +10,7 @@ import { buildTrainingModel } from '../model/build-model';
  * from the same recipe (tensors cannot cross threads), and the frozen weights must come out the
  * same everywhere — the trainable ones are sent from the main thread before every step.
  */
-export type ModelRecipe = TrainConfigRecipe | RandomClipHarmaRecipe;
+export type ModelRecipe = TrainConfigRecipe | RandomClipHarmaRecipe | RandomClipResNetHarmaRecipe;
 
 /** The model `buildTrainingModel` makes from a training config (weights files, seeded init, freezing). */
 export interface TrainConfigRecipe {
@@ -35,6 +35,13 @@ export interface RandomClipHarmaRecipe {
   upProjectionStd: number;
 }
 
+/** The same with a CLIP ResNet backbone (HarMA then adapts its text tower only). */
+export interface RandomClipResNetHarmaRecipe extends Omit<RandomClipHarmaRecipe, 'kind' | 'clip'> {
+  kind: 'random-clip-resnet-harma';
+  /** A shipped CLIP ResNet config name (`RN50-quickgelu`) or a full config. */
+  clip: string | ClipResNetConfig;
+}
+
 /** What a thread trains: the backbone, its `temp` and its trainable parameters in a fixed order. */
 export interface ShardModel {
   readonly backbone: Backbone;
@@ -53,10 +60,13 @@ export async function buildFromRecipe(recipe: ModelRecipe): Promise<ShardModel> 
   return buildRandomClipHarma(recipe);
 }
 
-export function buildRandomClipHarma(recipe: RandomClipHarmaRecipe): ShardModel {
+export function buildRandomClipHarma(recipe: RandomClipHarmaRecipe | RandomClipResNetHarmaRecipe): ShardModel {
   const rng = new SeededRandom(recipe.seed);
-  const config = typeof recipe.clip === 'string' ? loadModelConfig(recipe.clip) : recipe.clip;
-  const clip = createClip(config, recipe.randomBackbone ? { rng: rng.derive('backbone') } : {});
+  const init = recipe.randomBackbone ? { rng: rng.derive('backbone') } : {};
+  const clip =
+    recipe.kind === 'random-clip-resnet-harma'
+      ? createClipResNet(typeof recipe.clip === 'string' ? loadResNetModelConfig(recipe.clip) : recipe.clip, init)
+      : createClip(typeof recipe.clip === 'string' ? loadModelConfig(recipe.clip) : recipe.clip, init);
   const attachment = attachHarma(clip, { ...recipe.harma, rng: rng.derive('adapters') });
   const up = rng.derive('up-projections');
   for (const [name, parameter] of attachment.namedParameters()) {

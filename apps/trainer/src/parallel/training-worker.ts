@@ -27,6 +27,8 @@ const post = (message: FromWorker): void => port.postMessage(message);
 async function init(message: Extract<ToWorker, { type: 'init' }>): Promise<void> {
   await useBackend(message.backend, message.products);
   const model = await buildFromRecipe(message.recipe);
+  // A worker's copy computes training steps only: training mode, as the main thread's during a step.
+  model.backbone.setTraining?.(true);
   for (const parameter of model.backbone.module.parameters()) parameter.keepTransposed = message.keepTransposed;
   const layout = new ParameterLayout(model.trainable);
   const expected = new ParameterLayout(message.slots.map((slot) => [slot.name, { shape: slot.shape, size: slot.size }] as const));
@@ -39,11 +41,11 @@ function step(message: Extract<ToWorker, { type: 'step' }>, { worker, model, lay
   const { step: k, start, size } = message;
   const dim = state.embedDim;
   layout.readValues(state.parameters, model.trainable);
-  const shard = {
-    pixels: tf.tensor4d(message.pixels, [size, 3, message.imageSize, message.imageSize]),
-    tokens: tf.tensor2d(message.tokens, [size, message.contextLength], 'int32'),
-    size,
-  };
+  const tokens = tf.tensor2d(message.tokens, [size, message.contextLength], 'int32');
+  // Given image embeddings (a batch-dependent image tower, encoded by the main thread) or pixels to encode.
+  const shard = message.imageEmbeddings
+    ? { imageEmbeddings: tf.tensor2d(message.imageEmbeddings, [size, dim]), tokens, size }
+    : { pixels: tf.tensor4d(message.pixels, [size, 3, message.imageSize, message.imageSize]), tokens, size };
   try {
     const towerParameters = model.trainable.filter(([, parameter]) => parameter !== model.temperature);
     const gradients = shardGradients(model.backbone, towerParameters, shard, (image, text) => {
@@ -60,7 +62,7 @@ function step(message: Extract<ToWorker, { type: 'step' }>, { worker, model, lay
     tf.dispose([...gradients.values()]);
     signal(state.control, doneIndex(worker), k);
   } finally {
-    tf.dispose([shard.pixels, shard.tokens]);
+    tf.dispose([shard.pixels ?? shard.imageEmbeddings, tokens]);
   }
 }
 

@@ -144,7 +144,7 @@ async function prepareOutput(config: TrainConfig, adapterType: string, file: Run
 /** Restore the saved parameters, moments and progress; drop the metrics lines the killed run logged after its state. */
 async function resume(run: Run): Promise<void> {
   const { session } = run;
-  run.progress = await loadTrainingState(run.file('state'), session.trainable, session.optimiser, run.progress.fingerprint);
+  run.progress = await loadTrainingState(run.file('state'), session.trainable, session.optimiser, run.progress.fingerprint, session.model.backbone.module.namedBuffers());
   const { epoch, stepInEpoch, globalStep, bestEpoch } = run.progress;
   await run.log.truncateTo(globalStep, epoch);
   const previous = (await run.log.read()).filter((r): r is EvaluationRecord => r.type === 'evaluation' && r.split === 'val' && r.epoch === bestEpoch);
@@ -152,12 +152,17 @@ async function resume(run: Run): Promise<void> {
   run.logger.info({ epoch: epoch + 1, step: stepInEpoch, globalStep }, 'resuming');
 }
 
-/** The optimiser step's context: gradients from the data-parallel threads when there are any, else from this thread. */
+/**
+ * The optimiser step's context: gradients from the data-parallel threads when there are any, else
+ * from this thread, with the backbone in training mode as the official loop's `model.train()`
+ * (evaluation switches it back, see `evaluate`).
+ */
 function stepContext(run: Run, parallel: DataParallelGradients | undefined): OptimiserStepContext {
   const { model, trainable, optimiser } = run.session;
-  const gradients: StepGradients = parallel
-    ? (batch, options) => parallel.batchGradients(batch, options)
-    : (batch, options) => batchGradients(model.backbone, model.temperature, trainable, batch, options);
+  const gradients: StepGradients = (batch, options) => {
+    model.backbone.setTraining?.(true);
+    return parallel ? parallel.batchGradients(batch, options) : batchGradients(model.backbone, model.temperature, trainable, batch, options);
+  };
   return { gradients, optimiser, temperature: model.temperature, training: run.config.training, log: run.log };
 }
 
@@ -226,7 +231,7 @@ async function testWithBest(run: Run): Promise<SplitEvaluation> {
 }
 
 function saveState(run: Run): Promise<void> {
-  return saveTrainingState(run.file('state'), run.session.trainable, run.session.optimiser, run.progress);
+  return saveTrainingState(run.file('state'), run.session.trainable, run.session.optimiser, run.progress, run.session.model.backbone.module.namedBuffers());
 }
 
 function resultOf(run: Run, completed: boolean, test?: SplitEvaluation): TrainRunResult {
@@ -239,6 +244,8 @@ function resultOf(run: Run, completed: boolean, test?: SplitEvaluation): TrainRu
 }
 
 async function evaluate(model: TrainingModel, annotations: EvalAnnotations, loader: BatchLoader | undefined, config: TrainConfig): Promise<SplitEvaluation> {
+  // The official `model.eval()`: a CLIP ResNet's BatchNorm reads its running statistics.
+  model.backbone.setTraining?.(false);
   return evaluateSplit(createTfjsEncoder(model.backbone, { ownsBackbone: false }), annotations, {
     imageRoot: config.data.images,
     tokenizer: model.tokenizer,

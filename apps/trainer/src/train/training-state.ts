@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadSafetensors, writeSafetensors, type AdamW, type Parameter } from '@harma/core';
+import { loadSafetensors, writeSafetensors, type AdamW, type ModuleBuffer, type Parameter } from '@harma/core';
 
 /** Progress of a run, enough to continue it exactly where it stopped. */
 export interface RunProgress {
@@ -20,20 +20,23 @@ export interface RunProgress {
 const FORMAT = 'harma-js-training-state';
 
 /**
- * Save what resuming needs — the trainable parameters, the optimiser moments and step count, and
- * the run's progress — in ONE safetensors file written atomically, so a kill at any moment leaves
- * either the previous complete state or the new one (never parameters from one step with moments
- * from another).
+ * Save what resuming needs — the trainable parameters, the optimiser moments and step count, the
+ * model's buffers (a CLIP ResNet's BatchNorm running statistics, which every training step
+ * updates), and the run's progress — in ONE safetensors file written atomically, so a kill at any
+ * moment leaves either the previous complete state or the new one (never parameters from one step
+ * with moments from another).
  */
 export async function saveTrainingState(
   file: string,
   parameters: ReadonlyArray<readonly [string, Parameter]>,
   optimiser: AdamW,
   progress: RunProgress,
+  buffers: ReadonlyArray<readonly [string, ModuleBuffer]> = [],
 ): Promise<void> {
   const state = optimiser.state();
   const tensors = new Map<string, tf.Tensor>();
   for (const [name, parameter] of parameters) tensors.set(`param/${name}`, parameter.value);
+  for (const [name, buffer] of buffers) tensors.set(`buffer/${name}`, buffer.value);
   for (const [name, { m, v }] of state.moments) {
     tensors.set(`adam_m/${name}`, m);
     tensors.set(`adam_v/${name}`, v);
@@ -48,14 +51,16 @@ export async function saveTrainingState(
 }
 
 /**
- * Restore a saved state into the given parameters and optimiser; returns the progress. Every
- * trainable parameter must be in the file with its shape, and the fingerprint must match.
+ * Restore a saved state into the given parameters, buffers and optimiser; returns the progress.
+ * Every trainable parameter and every buffer must be in the file with its shape, and the
+ * fingerprint must match.
  */
 export async function loadTrainingState(
   file: string,
   parameters: ReadonlyArray<readonly [string, Parameter]>,
   optimiser: AdamW,
   fingerprint: string,
+  buffers: ReadonlyArray<readonly [string, ModuleBuffer]> = [],
 ): Promise<RunProgress> {
   const { metadata, tensors } = await loadSafetensors(file);
   try {
@@ -76,7 +81,13 @@ export async function loadTrainingState(
       }
       moments.set(name, { m, v });
     }
+    for (const [name, buffer] of buffers) {
+      const value = tensors.get(`buffer/${name}`);
+      if (!value) throw new Error(`${file}: no saved value for the buffer '${name}'`);
+      if (!tf.util.arraysEqual(value.shape, buffer.shape)) throw new Error(`${file}: buffer '${name}' has shape [${value.shape}], the model's is [${buffer.shape}]`);
+    }
     for (const [name, parameter] of parameters) parameter.assign(tensors.get(`param/${name}`) as tf.Tensor);
+    for (const [name, buffer] of buffers) buffer.assign(tensors.get(`buffer/${name}`) as tf.Tensor);
     optimiser.loadState({ step: Number(metadata.optimiser_step), moments });
     return progress;
   } finally {

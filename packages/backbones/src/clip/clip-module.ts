@@ -1,101 +1,15 @@
-import * as tf from '@tensorflow/tfjs-core';
-import { Embedding, LayerNorm, Module, Parameter, causalMask, normalTensor, type SeededRandom } from '@harma/core';
-import { mlpWidth, type ClipConfig } from './config';
-import { ClipTransformer } from './transformer';
+import type { SeededRandom } from '@harma/core';
+import type { ClipConfig } from './config';
+import { ClipRootModule } from './clip-root-module';
 import { VisionTransformer } from './vision-transformer';
 
-/** open_clip's initial temperature: logit_scale = log(1 / 0.07). */
-const INITIAL_LOGIT_SCALE = Math.log(1 / 0.07);
-
 /**
- * The parameter tree of open_clip's `CLIP`: the image tower under `visual`, the text tower at the
- * root (`token_embedding`, `positional_embedding`, `transformer`, `ln_final`, `text_projection`),
- * and `logit_scale`. Parameter names are open_clip's state-dict keys.
+ * The parameter tree of open_clip's `CLIP` with a ViT image tower: `visual` is a
+ * `VisionTransformer`, the text tower sits at the root (see `ClipRootModule`). Parameter names
+ * are open_clip's state-dict keys.
  */
-export class ClipModule extends Module {
-  readonly visual: VisionTransformer;
-  readonly transformer: ClipTransformer;
-  readonly tokenEmbedding: Embedding;
-  readonly positionalEmbedding: Parameter;
-  readonly lnFinal: LayerNorm;
-  readonly textProjection: Parameter;
-  readonly logitScale: Parameter;
-  /** Additive causal mask [context, context] of the text tower. */
-  readonly #mask: tf.Tensor;
-
+export class ClipModule extends ClipRootModule<VisionTransformer> {
   constructor(readonly config: ClipConfig, rng?: SeededRandom) {
-    super();
-    const { text, embedDim, layerNormEps: eps } = config;
-    const { width, layers } = text;
-    this.visual = this.register('visual', new VisionTransformer(config, rng?.derive('visual')));
-    const textRng = rng?.derive('text');
-    // Standard deviations of open_clip's CLIP.init_parameters.
-    const init = textRng
-      ? { rng: textRng, attnStd: width ** -0.5, projStd: width ** -0.5 * (2 * layers) ** -0.5, fcStd: (2 * width) ** -0.5 }
-      : undefined;
-    this.transformer = this.register(
-      'transformer',
-      new ClipTransformer(layers, { width, heads: text.heads, mlpWidth: mlpWidth(text), activation: config.activation, layerNormEps: eps, init }),
-    );
-    this.tokenEmbedding = this.register('token_embedding', new Embedding(text.vocabSize, width, { rng: textRng, std: 0.02 }));
-    this.positionalEmbedding = this.register(
-      'positional_embedding',
-      new Parameter(textRng ? normalTensor([text.contextLength, width], textRng, 0.01) : tf.zeros([text.contextLength, width])),
-    );
-    this.lnFinal = this.register('ln_final', new LayerNorm(width, { eps }));
-    this.textProjection = this.register(
-      'text_projection',
-      new Parameter(textRng ? normalTensor([width, embedDim], textRng, width ** -0.5) : tf.zeros([width, embedDim])),
-    );
-    this.logitScale = this.register('logit_scale', new Parameter(tf.scalar(INITIAL_LOGIT_SCALE)));
-    this.#mask = tf.keep(causalMask(text.contextLength));
+    super(config, new VisionTransformer(config, rng?.derive('visual')), rng);
   }
-
-  /**
-   * `ids` int32 [batch, context] → features at each row's end-of-text token [batch, embedDim] (not
-   * normalised) and, when asked, the state after every block [batch, context, width].
-   */
-  forwardText(ids: tf.Tensor, keepHiddenStates = false): { features: tf.Tensor; hiddenStates: tf.Tensor[] } {
-    const selector = endOfTextSelector(ids, this.config.text.vocabSize);
-    try {
-      return tf.tidy(() => {
-        const tokens = tf.add(this.tokenEmbedding.forward(ids), this.positionalEmbedding.value);
-        const { output, hiddenStates } = this.transformer.forward(tokens, { mask: this.#mask, keepHiddenStates });
-        // A one-hot matMul instead of gather: gather's gradient (UnsortedSegmentSum) is missing on wasm.
-        const [batch, context, width] = output.shape as [number, number, number];
-        const pooled = tf.reshape(tf.matMul(tf.reshape(selector, [batch, 1, context]), output), [batch, width]);
-        const features = tf.matMul(this.lnFinal.forward(pooled), this.textProjection.value);
-        return { features, hiddenStates };
-      });
-    } finally {
-      selector.dispose();
-    }
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.#mask.dispose();
-  }
-}
-
-/**
- * One-hot [batch, context] float32 marking each row's end-of-text token: the position of the row's
- * largest id, its first occurrence (CLIP's `argmax`). Checks every id is inside the vocabulary.
- */
-export function endOfTextSelector(ids: tf.Tensor, vocabSize: number): tf.Tensor2D {
-  const [batch, context] = ids.shape as [number, number];
-  const values = ids.dataSync();
-  const selector = new Float32Array(batch * context);
-  for (let row = 0; row < batch; row++) {
-    let best = 0;
-    for (let position = 0; position < context; position++) {
-      const id = values[row * context + position] as number;
-      if (!(id >= 0 && id < vocabSize)) {
-        throw new RangeError(`text ids: row ${row}, position ${position} holds id ${id}, outside the vocabulary [0, ${vocabSize})`);
-      }
-      if (id > (values[row * context + best] as number)) best = position;
-    }
-    selector[row * context + best] = 1;
-  }
-  return tf.tensor2d(selector, [batch, context]);
 }

@@ -44,25 +44,33 @@ const towerShape = {
   mlpRatio: z.number().positive(),
 };
 
+/** The text tower's fields, shared by every CLIP config (ViT and ResNet image towers alike). */
+export const clipTextTowerShape = {
+  embedDim: positiveInt,
+  text: z
+    .object({ contextLength: positiveInt, vocabSize: positiveInt, ...towerShape })
+    .strict()
+    .refine((text) => text.width % text.heads === 0, (text) => ({ path: ['heads'], message: `width ${text.width} is not divisible by ${text.heads} heads` })),
+  activation: z.enum(['gelu', 'quick_gelu']),
+  layerNormEps: z.number().positive(),
+};
+
+/** A CLIP config's fields in open_clip's order — `embedDim`, `vision`, then the text tower's — for an image tower schema. */
+export function withVision<Vision extends z.ZodTypeAny>(vision: Vision): { embedDim: typeof clipTextTowerShape.embedDim; vision: Vision } & Omit<typeof clipTextTowerShape, 'embedDim'> {
+  const { embedDim, ...text } = clipTextTowerShape;
+  return { embedDim, vision, ...text };
+}
+
 /** Validates a `ClipConfig` (the camelCase object `createClip` takes). */
 export const clipConfigSchema = z
-  .object({
-    embedDim: positiveInt,
-    vision: z.object({ imageSize: positiveInt, patchSize: positiveInt, ...towerShape }).strict(),
-    text: z.object({ contextLength: positiveInt, vocabSize: positiveInt, ...towerShape }).strict(),
-    activation: z.enum(['gelu', 'quick_gelu']),
-    layerNormEps: z.number().positive(),
-  })
+  .object(withVision(z.object({ imageSize: positiveInt, patchSize: positiveInt, ...towerShape }).strict()))
   .strict()
-  .superRefine((config, context) => {
-    const { vision, text } = config;
+  .superRefine(({ vision }, context) => {
     if (vision.imageSize % vision.patchSize !== 0) {
       context.addIssue({ code: 'custom', path: ['vision', 'patchSize'], message: `imageSize ${vision.imageSize} is not a multiple of patchSize ${vision.patchSize}` });
     }
-    for (const [name, tower] of [['vision', vision], ['text', text]] as const) {
-      if (tower.width % tower.heads !== 0) {
-        context.addIssue({ code: 'custom', path: [name, 'heads'], message: `width ${tower.width} is not divisible by ${tower.heads} heads` });
-      }
+    if (vision.width % vision.heads !== 0) {
+      context.addIssue({ code: 'custom', path: ['vision', 'heads'], message: `width ${vision.width} is not divisible by ${vision.heads} heads` });
     }
   });
 

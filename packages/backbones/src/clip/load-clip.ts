@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { LoadReport, TextTokenizer } from '@harma/core';
+import type { Backbone, LoadReport, TextTokenizer } from '@harma/core';
 import { loadWeights } from '../weights/load-weights';
 import { createClip, type ClipModel } from './clip-model';
 import type { ClipConfig } from './config';
@@ -28,9 +28,12 @@ export interface ClipStateDictResult {
   ignored: Map<string, tf.Tensor>;
 }
 
-export interface LoadedClip extends ClipStateDictResult {
-  model: ClipModel;
+/** A backbone built and loaded from weight files, with the load report and the ignored tensors. */
+export interface LoadedBackbone<Model> extends ClipStateDictResult {
+  model: Model;
 }
+
+export type LoadedClip = LoadedBackbone<ClipModel>;
 
 function matches(filter: NameFilter | undefined, name: string): boolean {
   if (filter === undefined) return false;
@@ -40,11 +43,12 @@ function matches(filter: NameFilter | undefined, name: string): boolean {
 }
 
 /**
- * Load a state dict under open_clip names into a CLIP (strict by default). Tensors are copied;
- * the dict stays the caller's.
+ * Load a state dict under open_clip names into a CLIP of either image tower (strict by default):
+ * parameters and buffers (a ResNet's BatchNorm statistics). Tensors are copied; the dict stays the
+ * caller's.
  */
 export function loadClipStateDict(
-  model: ClipModel,
+  model: Pick<Backbone, 'module'>,
   tensors: ReadonlyMap<string, tf.Tensor>,
   options: LoadClipOptions & { source?: string } = {},
 ): ClipStateDictResult {
@@ -67,10 +71,22 @@ export function loadClipStateDict(
  */
 export async function loadClip(config: ClipConfig | string, files: string | readonly string[], options: LoadClipOptions = {}): Promise<LoadedClip> {
   const resolved = typeof config === 'string' ? loadModelConfig(config) : config;
+  return loadBackboneWeights(() => createClip(resolved, { tokenizer: options.tokenizer }), files, options);
+}
+
+/**
+ * Build a backbone with `create` and load it from weight files of any format `loadWeights` reads
+ * (see `loadClip`); on failure the model and every tensor read are freed.
+ */
+export async function loadBackboneWeights<Model extends Pick<Backbone, 'module' | 'dispose'>>(
+  create: () => Model,
+  files: string | readonly string[],
+  options: LoadClipOptions = {},
+): Promise<LoadedBackbone<Model>> {
   const tensors = await loadWeights(files);
-  let model: ClipModel | undefined;
+  let model: Model | undefined;
   try {
-    model = createClip(resolved, { tokenizer: options.tokenizer });
+    model = create();
     const result = loadClipStateDict(model, tensors, { ...options, source: typeof files === 'string' ? files : files.join(', ') });
     for (const [name, tensor] of tensors) if (!result.ignored.has(name)) tensor.dispose();
     return { model, ...result };

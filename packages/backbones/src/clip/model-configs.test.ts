@@ -5,7 +5,8 @@ import { useBackend } from '@harma/core';
 import { openClipParameterCount } from '@harma/test-support';
 import { createClip } from './clip-model';
 import { mlpWidth } from './config';
-import { SHIPPED_MODEL_CONFIG_NAMES, listModelConfigs, loadModelConfig, modelConfigsDirectory } from './model-configs';
+import { SHIPPED_MODEL_CONFIG_NAMES, listModelConfigs, loadModelConfig, modelConfigKind, modelConfigsDirectory } from './model-configs';
+import { SHIPPED_RESNET_CONFIG_NAMES } from '../clip-resnet/resnet-model-configs';
 import { toOpenClipConfig } from './open-clip-config';
 
 /**
@@ -48,8 +49,10 @@ function rawConfig(name: string): { vision_cfg: Record<string, number>; text_cfg
 const inMillions = (x: number): number => Math.round(x / 1e4) / 100;
 
 describe('shipped model configs', () => {
-  it('the configs folder holds exactly SHIPPED_MODEL_CONFIG_NAMES', () => {
-    expect(listModelConfigs()).toEqual([...SHIPPED_MODEL_CONFIG_NAMES].sort());
+  it('the configs folder holds exactly SHIPPED_MODEL_CONFIG_NAMES and SHIPPED_RESNET_CONFIG_NAMES', () => {
+    expect(listModelConfigs()).toEqual([...SHIPPED_MODEL_CONFIG_NAMES, ...SHIPPED_RESNET_CONFIG_NAMES].sort());
+    expect(SHIPPED_MODEL_CONFIG_NAMES.map(modelConfigKind)).toEqual(SHIPPED_MODEL_CONFIG_NAMES.map(() => 'clip'));
+    expect(modelConfigKind('absent')).toBeUndefined();
   });
 
   it("reads head_width and open_clip's non-integer mlp_ratio as open_clip does", () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClipConfig } from './config';
-import { parseOpenClipConfig } from './open-clip-config';
+import { openClipConfigKind, parseOpenClipConfig, type OpenClipConfigKind } from './open-clip-config';
 
 const PACKAGE_NAME = '@harma/backbones';
 
@@ -64,7 +64,7 @@ export function modelConfigsDirectory(): string {
   }
 }
 
-/** Names of every shipped model config, sorted. */
+/** Names of every shipped model config file, sorted: the ViT ones (`clip`) and the ResNet ones (`clip-resnet`). */
 export function listModelConfigs(): string[] {
   return readdirSync(modelConfigsDirectory())
     .filter((file) => file.endsWith('.json'))
@@ -72,23 +72,50 @@ export function listModelConfigs(): string[] {
     .sort();
 }
 
+/** An open_clip model config file, found by shipped name or path, and its JSON. */
+export interface ModelConfigFile {
+  file: string;
+  json: unknown;
+}
+
 /**
- * A shipped model config by name (`SHIPPED_MODEL_CONFIG_NAMES`: `ViT-B-32`, `ViT-L-14-336`,
- * `ViT-H-14`, `ViT-bigG-14`, …, `-quickgelu` for QuickGELU-trained weights), or any open_clip model
- * config JSON by file path.
+ * Read a shipped model config by name, or any open_clip model config JSON by path (a name ending
+ * in `.json` or containing a path separator). `shipped` lists the names in the error for an
+ * unknown one.
  */
-export function loadModelConfig(name: ShippedModelConfigName | (string & {})): ClipConfig {
+export function readModelConfigFile(name: string, shipped: readonly string[] = listModelConfigs()): ModelConfigFile {
   const isPath = name.endsWith('.json') || name.includes('/') || name.includes(path.sep);
   const file = isPath ? path.resolve(name) : path.join(modelConfigsDirectory(), `${name}.json`);
   if (!existsSync(file)) {
     if (isPath) throw new Error(`${file}: model config file not found`);
-    throw new Error(`unknown model config '${name}'; shipped: ${listModelConfigs().join(', ')} (or pass the path of an open_clip config .json)`);
+    throw new Error(`unknown model config '${name}'; shipped: ${shipped.join(', ')} (or pass the path of an open_clip config .json)`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    return { file, json: JSON.parse(readFileSync(file, 'utf8')) };
   } catch (error) {
     throw new Error(`${file}: not valid JSON (${(error as Error).message})`);
   }
+}
+
+/**
+ * The backbone kind that reads a shipped model config or an open_clip config file: `clip-resnet`
+ * for a ModifiedResNet image tower, else `clip`. Undefined when the file does not exist or is
+ * not JSON (the kind's own loader then says why).
+ */
+export function modelConfigKind(name: string): OpenClipConfigKind | undefined {
+  try {
+    return openClipConfigKind(readModelConfigFile(name).json);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A shipped model config by name (`SHIPPED_MODEL_CONFIG_NAMES`: `ViT-B-32`, `ViT-L-14-336`,
+ * `ViT-H-14`, `ViT-bigG-14`, …, `-quickgelu` for QuickGELU-trained weights), or any open_clip model
+ * config JSON by file path. ResNet configs (`RN50`, …) are read by `loadResNetModelConfig`.
+ */
+export function loadModelConfig(name: ShippedModelConfigName | (string & {})): ClipConfig {
+  const { file, json } = readModelConfigFile(name, [...SHIPPED_MODEL_CONFIG_NAMES].sort());
   return parseOpenClipConfig(json, file);
 }

@@ -115,23 +115,84 @@ function isEqualJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** The image-tower family an open_clip model config describes, and the backbone kind that builds it. */
+export type OpenClipConfigKind = 'clip' | 'clip-resnet';
+
+/**
+ * Which backbone kind reads an open_clip model config: `clip-resnet` when `vision_cfg.layers` is a
+ * list (blocks per stage of a ModifiedResNet, open_clip's own test), else `clip` (a ViT).
+ */
+export function openClipConfigKind(json: unknown): OpenClipConfigKind {
+  const vision = (json as { vision_cfg?: { layers?: unknown } } | null)?.vision_cfg;
+  return Array.isArray(vision?.layers) ? 'clip-resnet' : 'clip';
+}
+
+/** open_clip's JSON validated, defaults filled in (the ViT and ResNet readers share it). */
+export type OpenClipJson = z.output<typeof openClipSchema>;
+
+/** Validate open_clip model-config JSON; errors name `source` and every bad field. */
+export function readOpenClipJson(json: unknown, source: string): OpenClipJson {
+  const parsed = openClipSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${source}: not a supported open_clip model config — ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The square input side of `vision_cfg.image_size`; a non-square size is an error. */
+export function squareImageSize(vision: OpenClipJson['vision_cfg'], source: string): number {
+  const [height, width] = typeof vision.image_size === 'number' ? [vision.image_size, vision.image_size] : vision.image_size;
+  if (height !== width) throw new Error(`${source}: vision_cfg.image_size [${height}, ${width}] is not square`);
+  return height;
+}
+
+/** The text tower, activation and LayerNorm epsilon of a validated open_clip config, in `ClipConfig` terms. */
+export function openClipTextTower(parsed: OpenClipJson): Pick<ClipConfig, 'text' | 'activation' | 'layerNormEps'> {
+  const text = parsed.text_cfg;
+  return {
+    text: {
+      contextLength: text.context_length,
+      vocabSize: text.vocab_size,
+      width: text.width,
+      layers: text.layers,
+      heads: text.heads,
+      mlpRatio: text.mlp_ratio,
+    },
+    activation: parsed.quick_gelu ? 'quick_gelu' : 'gelu',
+    layerNormEps: 1e-5,
+  };
+}
+
+/** open_clip's `text_cfg` (and `quick_gelu` when set) of a config's text tower. */
+export function toOpenClipTextTower(config: Pick<ClipConfig, 'text' | 'activation'>): { quick_gelu?: true; text_cfg: Record<string, number> } {
+  const { text } = config;
+  return {
+    ...(config.activation === 'quick_gelu' ? { quick_gelu: true as const } : {}),
+    text_cfg: {
+      context_length: text.contextLength,
+      vocab_size: text.vocabSize,
+      width: text.width,
+      heads: text.heads,
+      layers: text.layers,
+      mlp_ratio: text.mlpRatio,
+    },
+  };
+}
+
 /**
  * Read a model config in open_clip's `model_configs/*.json` layout (`embed_dim`, `vision_cfg`,
  * `text_cfg`, `quick_gelu`), with open_clip's defaults for absent fields (vision heads =
  * width / head_width, MLP width int(width · mlp_ratio)). Unknown fields and features this CLIP
  * does not implement (layer scale, attentional pooling, other pooling, timm or Hugging Face towers,
- * tokenizers other than CLIP BPE, ResNet image towers) are errors naming `source` and the field.
+ * tokenizers other than CLIP BPE) are errors naming `source` and the field; a ModifiedResNet image
+ * tower is read by `parseOpenClipResNetConfig` (backbone kind `clip-resnet`).
  */
 export function parseOpenClipConfig(json: unknown, source = 'open_clip config'): ClipConfig {
-  const parsed = openClipSchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${source}: not a supported open_clip model config — ${describeIssues(parsed.error)}`);
-  const { embed_dim: embedDim, vision_cfg: vision, text_cfg: text, quick_gelu: quickGelu } = parsed.data;
+  const parsed = readOpenClipJson(json, source);
+  const { embed_dim: embedDim, vision_cfg: vision } = parsed;
   if (typeof vision.layers !== 'number') {
-    throw new Error(`${source}: vision_cfg.layers is a list: a ModifiedResNet image tower, which HarMA.js does not implement (ViT only)`);
+    throw new Error(`${source}: vision_cfg.layers is a list: a ModifiedResNet image tower, the clip-resnet backbone kind (parseOpenClipResNetConfig, loadResNetModelConfig), not a ViT`);
   }
   if (vision.patch_size === null) throw new Error(`${source}: vision_cfg.patch_size is null, but a ViT needs a patch size`);
-  const [height, width] = typeof vision.image_size === 'number' ? [vision.image_size, vision.image_size] : vision.image_size;
-  if (height !== width) throw new Error(`${source}: vision_cfg.image_size [${height}, ${width}] is not square`);
+  const imageSize = squareImageSize(vision, source);
   if (vision.width % vision.head_width !== 0) {
     throw new Error(`${source}: vision_cfg.width ${vision.width} is not a multiple of head_width ${vision.head_width}`);
   }
@@ -139,23 +200,14 @@ export function parseOpenClipConfig(json: unknown, source = 'open_clip config'):
     {
       embedDim,
       vision: {
-        imageSize: height,
+        imageSize,
         patchSize: vision.patch_size,
         width: vision.width,
         layers: vision.layers,
         heads: vision.width / vision.head_width,
         mlpRatio: vision.mlp_ratio,
       },
-      text: {
-        contextLength: text.context_length,
-        vocabSize: text.vocab_size,
-        width: text.width,
-        layers: text.layers,
-        heads: text.heads,
-        mlpRatio: text.mlp_ratio,
-      },
-      activation: quickGelu ? 'quick_gelu' : 'gelu',
-      layerNormEps: 1e-5,
+      ...openClipTextTower(parsed),
     },
     source,
   );
@@ -165,9 +217,10 @@ export function parseOpenClipConfig(json: unknown, source = 'open_clip config'):
 export function toOpenClipConfig(config: ClipConfig): Record<string, unknown> {
   const valid = validateClipConfig(config);
   const headWidth = valid.vision.width / valid.vision.heads;
+  const { quick_gelu: quickGelu, text_cfg: textCfg } = toOpenClipTextTower(valid);
   return {
     embed_dim: valid.embedDim,
-    ...(valid.activation === 'quick_gelu' ? { quick_gelu: true } : {}),
+    ...(quickGelu ? { quick_gelu: quickGelu } : {}),
     vision_cfg: {
       image_size: valid.vision.imageSize,
       layers: valid.vision.layers,
@@ -176,13 +229,6 @@ export function toOpenClipConfig(config: ClipConfig): Record<string, unknown> {
       patch_size: valid.vision.patchSize,
       mlp_ratio: valid.vision.mlpRatio,
     },
-    text_cfg: {
-      context_length: valid.text.contextLength,
-      vocab_size: valid.text.vocabSize,
-      width: valid.text.width,
-      heads: valid.text.heads,
-      layers: valid.text.layers,
-      mlp_ratio: valid.text.mlpRatio,
-    },
+    text_cfg: textCfg,
   };
 }

@@ -5,7 +5,7 @@ import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { createClip } from './clip-model';
 import { validateClipConfig, type ClipConfig } from './config';
 import { checkEndOfTextPooling, readHuggingFaceClipFolder, type HuggingFaceClipFolder } from './hugging-face-folder';
-import { loadClip, type NameFilter } from './load-clip';
+import { loadBackboneWeights, type NameFilter } from './load-clip';
 import { listModelConfigs, loadModelConfig } from './model-configs';
 
 /** Options of the registered `clip` backbone factory (core's `BackboneOptions`, with CLIP's types). */
@@ -67,14 +67,31 @@ export const clipBackboneFactory: BackboneFactory<ClipBackboneOptions> = async (
   const { config, weights, vocabulary, folder } = await resolveSource(options);
   const tokenizer = vocabulary === undefined ? undefined : await ClipTokenizer.load(vocabulary, { contextLength: config.text.contextLength });
   if (folder !== undefined && tokenizer !== undefined) checkEndOfTextPooling(folder, tokenizer);
+  return loadedOrInitialised({ ...options, weights }, (rng) => createClip(config, { rng, tokenizer }));
+};
+
+/** What a CLIP factory needs to decide between weight files and a random initialisation. */
+export interface WeightSource {
+  weights?: string | readonly string[];
+  strict?: boolean;
+  ignore?: NameFilter;
+  seed?: number | string;
+}
+
+/**
+ * A backbone loaded from `weights` (strict by default, the ignored tensors dropped: a factory
+ * returns the backbone only), or, without weight files, built by `create` — open_clip's random
+ * initialisation from `seed`, else zeros.
+ */
+export async function loadedOrInitialised<Model extends Backbone>(source: WeightSource, create: (rng?: SeededRandom) => Model): Promise<Model> {
+  const { weights } = source;
   if (weights !== undefined && weights.length > 0) {
-    const { model, ignored } = await loadClip(config, weights, { strict: options.strict, ignore: options.ignore, tokenizer });
-    // The factory returns the backbone only: tensors it was told to ignore are not kept.
+    const { model, ignored } = await loadBackboneWeights(() => create(), weights, { strict: source.strict, ignore: source.ignore });
     for (const tensor of ignored.values()) tensor.dispose();
     return model;
   }
-  return createClip(config, { rng: options.seed === undefined ? undefined : new SeededRandom(options.seed), tokenizer }) as Backbone;
-};
+  return create(source.seed === undefined ? undefined : new SeededRandom(source.seed));
+}
 
 /**
  * Register the `clip` backbone in a registry (default: core's process-wide `backboneRegistry`);

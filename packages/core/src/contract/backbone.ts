@@ -9,7 +9,8 @@ export type { AttentionProjectionDelta } from '../nn/multihead-attention';
 
 /**
  * The version of this contract a backbone implements; bumped on any breaking change. v2 added
- * what consumers used to guess: `describe()`, `tokenizer` and `vocabularySize`.
+ * what consumers used to guess: `describe()`, `tokenizer` and `vocabularySize`; later v2 backbones
+ * may also offer the optional `setTraining` and `TowerSite.batchDependent` (a BatchNorm tower).
  */
 export const BACKBONE_SPECIFICATION_VERSION = 'v2';
 
@@ -64,7 +65,20 @@ export interface TowerSite {
   readonly path: string;
   /** The module at `path`, where tower-level attachments register. */
   readonly module: Module;
+  /**
+   * The tower's adapter sites. May be empty: a tower without transformer blocks (CLIP ResNet's
+   * image tower) offers none, and adapters then attach to the other tower only.
+   */
   readonly blocks: readonly BlockSite[];
+  /**
+   * Whether, as the backbone is set now, the tower's output for one row depends on the other rows
+   * of the same call, and every call changes the backbone's state — BatchNorm in training mode,
+   * which normalises with the batch's statistics and updates its running ones. A training step
+   * must then encode all of the batch's rows of this tower in one call, once (`@harma/losses`
+   * does, and refuses what cannot be exact). Absent or false: rows are independent, and a batch
+   * may be encoded in parts (micro-batches, threads) with the same result.
+   */
+  readonly batchDependent?: boolean;
   /** Set (or clear) the transform of the tower's features, applied before normalisation. */
   setOutputTransform(transform: OutputTransform | undefined): void;
 }
@@ -139,6 +153,14 @@ export interface Backbone {
   readonly tokenizer: TextTokenizer | undefined;
   /** The architecture as JSON, to rebuild it elsewhere. */
   describe(): BackboneDescription;
+  /**
+   * Training or evaluation mode, as PyTorch's `model.train()` / `model.eval()`: the trainer sets
+   * training mode for its optimiser steps and evaluation mode to evaluate. A backbone is built in
+   * evaluation mode. Absent on backbones that compute the same in both modes (CLIP ViT); CLIP
+   * ResNet's BatchNorm layers normalise with each batch's statistics in training mode (see
+   * `TowerSite.batchDependent`).
+   */
+  setTraining?(training: boolean): void;
   /**
    * The Hugging Face transformers `config.json` fields (`model_type` and that model's config) that
    * let the standard classes of transformers and transformers.js open an export of this backbone

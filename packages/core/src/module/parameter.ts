@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { assignVariable } from './assign-variable';
 
 export interface ParameterOptions {
   /** Whether optimisers update it and gradients are computed for it. Default: true. */
@@ -68,16 +69,7 @@ export class Parameter {
   /** Replace the value; the new tensor must have the same shape (it is copied, and cast to the parameter's dtype). */
   assign(value: tf.Tensor): void {
     this.#dropTransposed();
-    if (!tf.util.arraysEqual(value.shape, this.shape)) {
-      throw new Error(`cannot assign a tensor of shape [${value.shape}] to a parameter of shape [${this.shape}]`);
-    }
-    if (value.dtype === this.dtype) {
-      this.variable.assign(value);
-      return;
-    }
-    const cast = tf.cast(value, this.dtype);
-    this.variable.assign(cast);
-    cast.dispose();
+    assignVariable(this.variable, value, 'parameter');
   }
 
   /**

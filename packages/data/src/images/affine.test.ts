@@ -33,6 +33,22 @@ describe('affine warps (cv2.warpAffine semantics, grey 128 outside)', () => {
     expect(out).toEqual([10, 20, 30, 40, 69, 15, 25, 35]);
   });
 
+  it("rounds source coordinates to 1/32 pixel and weights in OpenCV's fixed point, not in floating point", () => {
+    // Row 1 of shearX(0.21) samples x − 0.21 (float32 0.21): OpenCV's X = (cvRound(−0.21·1024) + 16 + 1024·x) >> 5
+    // puts it at sx = x − 1 with fraction 25/32 (not 0.79); value = (Σ w·v + 512) >> 10 with w = (32 − 25)·32 and 25·32:
+    // x = 0: (224·128 [fill] + 800·0) → 28; x = 1: (224·0 + 800·200) → 156; x = 2: (224·200 + 800·100) → 122.
+    // Floating-point bilinear gives 27, 158, 121.
+    const out = channel(shearX(grey([0, 200, 100, 0, 200, 100], 3), 0.21));
+    expect(out).toEqual([0, 200, 100, 28, 156, 122]);
+  });
+
+  it('fills a pixel whose four neighbours are all outside, and mixes the fill in where some are', () => {
+    // translateY(−1.5) moves the content down 1.5 rows: row y samples y − 1.5. Row 0 (at −1.5) has both neighbours
+    // outside → fill; row 1 (at −0.5) is half fill, half row 0: 69; row 2 (at 0.5) averages rows 0 and 1: 15.5 → 16.
+    const out = channel(translateY(grey([10, 21, 40], 1), -1.5));
+    expect(out).toEqual([128, 69, 16]);
+  });
+
   it('keeps the shape, and refuses a singular matrix', () => {
     const image = grey(Array.from({ length: 12 }, (_, i) => i), 4);
     const out = rotate(image, 21);

@@ -1,13 +1,8 @@
 import type { SeededRandom } from '@harma/core';
-import { rotate, shearX, shearY, translateX, translateY } from './affine';
-import { autoContrast, brightness, equalize, sharpness } from './pixel-ops';
+import { applyAugmentOp, augmentOpArgument, RAND_AUGMENT_OPS, type AugmentArgumentOptions, type AugmentOpOptions, type RandAugmentOp } from './augment-op';
 import type { RgbImage } from './rgb-image';
 
-/** The operations of the paper's RandAugment, in the official order. */
-export const RAND_AUGMENT_OPS = ['Identity', 'AutoContrast', 'Equalize', 'Brightness', 'Sharpness', 'ShearX', 'ShearY', 'TranslateX', 'TranslateY', 'Rotate'] as const;
-export type RandAugmentOp = (typeof RAND_AUGMENT_OPS)[number];
-
-export interface RandAugmentOptions {
+export interface RandAugmentOptions extends AugmentArgumentOptions, AugmentOpOptions {
   /** Operations drawn per image, with replacement (default 2). */
   n?: number;
   /** Magnitude on the 0..10 scale (default 7). */
@@ -16,13 +11,6 @@ export interface RandAugmentOptions {
   probability?: number;
   /** Operations to draw from (default all ten of RAND_AUGMENT_OPS). */
   ops?: readonly RandAugmentOp[];
-  /**
-   * Translation at full magnitude, in pixels (default 10·size/224: the official 10 px at 224 px,
-   * so 7 px at M = 7; scaled with the image so it means the same at other sizes).
-   */
-  translateConst?: number;
-  /** Reproduce the official AutoContrast's uint8 wrap-around (default false; see `autoContrast`). */
-  legacyAutoContrast?: boolean;
 }
 
 /** An operation that was applied, with its argument (factor, shear, pixels or degrees). */
@@ -31,69 +19,37 @@ export interface AppliedOp {
   argument?: number;
 }
 
-const MAX_LEVEL = 10;
-
 /**
- * The paper's RandAugment (`RandomAugment(2, 7, isPIL=True, augs=[...])` of the official code,
- * from ALBEF): draw N operations with replacement; apply each with probability 0.5 at level M:
- * Brightness/Sharpness factor (M/10)·1.8 + 0.1 (1.36 at M = 7, never below 1), shear ±(M/10)·0.3,
- * translation ±(M/10)·translateConst pixels, rotation ±(M/10)·30 degrees, each sign a coin flip;
- * geometric operations fill with grey 128.
+ * Draw what the official `RandomAugment.__call__` draws, in its order, without touching an image:
+ * N operations with replacement (`np.random.choice(augs, N)`), then for each one a uniform draw
+ * that skips it when above `probability`, then, for an applied signed operation, its sign draw
+ * (`augmentOpArgument`). Returns the operations to apply, in order, with their arguments.
  */
-export function randAugment(image: RgbImage, rng: SeededRandom, options: RandAugmentOptions = {}): { image: RgbImage; applied: AppliedOp[] } {
+export function planRandAugment(rng: SeededRandom, options: RandAugmentOptions = {}): AppliedOp[] {
   const n = options.n ?? 2;
   const level = options.m ?? 7;
   const probability = options.probability ?? 0.5;
   const ops = options.ops ?? RAND_AUGMENT_OPS;
   if (ops.length === 0) throw new RangeError('randAugment: no operations to choose from');
-  const translateConst = options.translateConst ?? (10 * image.width) / 224;
   const chosen = Array.from({ length: n }, () => ops[rng.int(ops.length)] as RandAugmentOp);
-  const applied: AppliedOp[] = [];
-  let current = image;
+  const plan: AppliedOp[] = [];
   for (const op of chosen) {
     if (rng.next() > probability) continue;
-    const signed = (magnitude: number): number => (rng.next() > 0.5 ? -magnitude : magnitude);
-    switch (op) {
-      case 'Identity':
-        applied.push({ op });
-        break;
-      case 'AutoContrast':
-        current = autoContrast(current, { legacyUint8Wrap: options.legacyAutoContrast ?? false });
-        applied.push({ op });
-        break;
-      case 'Equalize':
-        current = equalize(current);
-        applied.push({ op });
-        break;
-      case 'Brightness':
-      case 'Sharpness': {
-        const factor = (level / MAX_LEVEL) * 1.8 + 0.1;
-        current = op === 'Brightness' ? brightness(current, factor) : sharpness(current, factor);
-        applied.push({ op, argument: factor });
-        break;
-      }
-      case 'ShearX':
-      case 'ShearY': {
-        const factor = signed((level / MAX_LEVEL) * 0.3);
-        current = op === 'ShearX' ? shearX(current, factor) : shearY(current, factor);
-        applied.push({ op, argument: factor });
-        break;
-      }
-      case 'TranslateX':
-      case 'TranslateY': {
-        const offset = signed((level / MAX_LEVEL) * translateConst);
-        current = op === 'TranslateX' ? translateX(current, offset) : translateY(current, offset);
-        applied.push({ op, argument: offset });
-        break;
-      }
-      case 'Rotate': {
-        // The official rotation draws its sign with `< 0.5` where the others use `> 0.5`; either is a fair coin.
-        const degrees = signed((level / MAX_LEVEL) * 30);
-        current = rotate(current, degrees);
-        applied.push({ op, argument: degrees });
-        break;
-      }
-    }
+    const argument = augmentOpArgument(op, level, () => rng.next(), options);
+    plan.push(argument === undefined ? { op } : { op, argument });
   }
+  return plan;
+}
+
+/**
+ * The paper's RandAugment (`RandomAugment(2, 7, isPIL=True, augs=[...])` of the official code,
+ * from ALBEF): `planRandAugment`, then each planned operation in turn (`applyAugmentOp`), with the
+ * official operations and arguments — enhance factor 1.36, shear ±0.21, translation ±7 px,
+ * rotation ±21°, grey 128 uncovered.
+ */
+export function randAugment(image: RgbImage, rng: SeededRandom, options: RandAugmentOptions = {}): { image: RgbImage; applied: AppliedOp[] } {
+  const applied = planRandAugment(rng, options);
+  let current = image;
+  for (const { op, argument } of applied) current = applyAugmentOp(current, op, argument, options);
   return { image: current, applied };
 }

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { attachHarma } from '@harma/adapters';
-import { createClip, loadWeights, type ClipModel } from '@harma/backbones';
-import { fixtureModel } from './fixture-config';
+import { ClipResNetModel, loadWeights } from '@harma/backbones';
+import { createFixtureBackbone, fixtureModel, type FixtureBackbone } from './fixture-config';
 import { fixtureInput, type ModelComputer, type ModelFixture } from './model-fixture';
 
 /**
@@ -9,9 +9,10 @@ import { fixtureInput, type ModelComputer, type ModelFixture } from './model-fix
  * (so `--weights weights.pt`, `harma_checkpoint.pth` or `weights.hf.safetensors,adapters.safetensors`
  * exercise them). The caller disposes the model.
  */
-export async function buildHarmaClip(fixture: ModelFixture): Promise<ClipModel> {
-  const { clip, harma } = fixtureModel(fixture.config);
-  const model = createClip(clip);
+export async function buildHarmaClip(fixture: ModelFixture): Promise<FixtureBackbone> {
+  const described = fixtureModel(fixture.config);
+  const { harma } = described;
+  const model = createFixtureBackbone(described);
   try {
     attachHarma(model, harma);
     const weights = await loadWeights(fixture.weightFiles);
@@ -28,19 +29,36 @@ export async function buildHarmaClip(fixture: ModelFixture): Promise<ClipModel> 
 }
 
 
-/** Embeddings and every block state of the adapted model: `image_emb`, `text_emb`, `image_tokens_block{i}`, `text_tokens_block{i}`. */
+/**
+ * The image embeddings and intermediate states of a fixture's backbone in evaluation mode: a
+ * ViT's `{prefix}image_tokens_block{i}`, a ResNet's `{prefix}image_stage{i}` (stem, then each stage).
+ */
+export function imageOutputs(model: FixtureBackbone, images: tf.Tensor, prefix = ''): Map<string, tf.Tensor> {
+  const out = new Map<string, tf.Tensor>();
+  if (model instanceof ClipResNetModel) {
+    const { features, stages } = model.forwardImage(images, { stages: true });
+    out.set(`${prefix}image_emb`, features);
+    stages.forEach((stage, i) => out.set(`${prefix}image_stage${i}`, stage));
+  } else {
+    const { features, hiddenStates } = model.forwardImage(images, { hiddenStates: true });
+    out.set(`${prefix}image_emb`, features);
+    hiddenStates.forEach((state, i) => out.set(`${prefix}image_tokens_block${i}`, state));
+  }
+  return out;
+}
+
+/**
+ * Embeddings and every intermediate state of the adapted model: `image_emb`, `text_emb`,
+ * `image_tokens_block{i}` (ViT) or `image_stage{i}` (ResNet, evaluation mode), `text_tokens_block{i}`.
+ */
 export const harmaForwardComputer: ModelComputer = {
   label: 'HarMA forward',
   async compute(fixture) {
     const model = await buildHarmaClip(fixture);
     try {
-      const image = model.forwardImage(fixtureInput(fixture, 'images'), { hiddenStates: true });
+      const out = imageOutputs(model, fixtureInput(fixture, 'images'));
       const text = model.forwardText(fixtureInput(fixture, 'text'), { hiddenStates: true });
-      const out = new Map<string, tf.Tensor>([
-        ['image_emb', image.features],
-        ['text_emb', text.features],
-      ]);
-      image.hiddenStates.forEach((state, i) => out.set(`image_tokens_block${i}`, state));
+      out.set('text_emb', text.features);
       text.hiddenStates.forEach((state, i) => out.set(`text_tokens_block${i}`, state));
       return out;
     } finally {

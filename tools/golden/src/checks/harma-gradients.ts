@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { valueAndGradients } from '@harma/core';
+import { valueAndGradients, type Backbone } from '@harma/core';
 import { freezeForHarma } from '@harma/adapters';
 import { harmaObjective } from '@harma/losses';
 import { buildHarmaClip } from './harma-forward';
@@ -16,7 +16,10 @@ function lossSetting(config: Record<string, unknown>, field: 'margin' | 'gamma')
 /**
  * The losses of the fixture batch through the adapted model (`loss_contrastive`,
  * `loss_triplet_weighted`, `loss_total`) and `grad.<name>` = d loss_total / d parameter for every
- * parameter the paper trains (frozen as `freezeForHarma` does).
+ * parameter the paper trains (frozen as `freezeForHarma` does), in training mode as the official
+ * loop runs them (`model.train()`: a ResNet's BatchNorm uses the batch's statistics). A backbone
+ * with modes also gives `eval.loss_total`, the loss in evaluation mode, computed first (a
+ * training-mode pass updates the running statistics evaluation reads).
  */
 export const harmaGradientsComputer: ModelComputer = {
   label: 'HarMA losses and gradients',
@@ -29,6 +32,14 @@ export const harmaGradientsComputer: ModelComputer = {
       const ids = fixtureInput(fixture, 'text');
       const imageIds = fixtureInput(fixture, 'idx');
       const options = { margin: lossSetting(fixture.config, 'margin'), gamma: lossSetting(fixture.config, 'gamma') };
+      const out = new Map<string, tf.Tensor>();
+      const backbone: Backbone = model;
+      if (backbone.setTraining) {
+        const evaluation = tf.tidy(() => harmaObjective(model.encodeImage(images), model.encodeText(ids), { temperature: temperature.value, imageIds, ...options }).total);
+        out.set('eval.loss_total', tf.reshape(evaluation, [1]));
+        evaluation.dispose();
+        backbone.setTraining(true);
+      }
       const terms: tf.Tensor[] = [];
       const { value, gradients } = valueAndGradients(() => {
         const objective = harmaObjective(model.encodeImage(images), model.encodeText(ids), { temperature: temperature.value, imageIds, ...options });
@@ -36,11 +47,9 @@ export const harmaGradientsComputer: ModelComputer = {
         return objective.total;
       }, model.module.trainableParameters());
       const [contrastive, triplet] = terms as [tf.Tensor, tf.Tensor];
-      const out = new Map<string, tf.Tensor>([
-        ['loss_contrastive', tf.reshape(contrastive, [1])],
-        ['loss_triplet_weighted', tf.reshape(triplet, [1])],
-        ['loss_total', tf.reshape(value, [1])],
-      ]);
+      out.set('loss_contrastive', tf.reshape(contrastive, [1]));
+      out.set('loss_triplet_weighted', tf.reshape(triplet, [1]));
+      out.set('loss_total', tf.reshape(value, [1]));
       tf.dispose([contrastive, triplet, value]);
       for (const [name, gradient] of gradients) out.set(`grad.${name}`, gradient);
       return out;

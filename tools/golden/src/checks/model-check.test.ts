@@ -20,11 +20,16 @@ const PLAIN_OUTPUTS = [
   'plain.text_tokens_block1',
 ];
 
+/** Outputs of every model fixture, and those of the ViT and the ResNet ones. */
+const COMMON_OUTPUTS = ['plain.text_', 'text_tokens_block', 'image_emb', 'text_emb', 'loss_', 'grad.', 'after.', 'train.loss_total'];
+const VIT_OUTPUTS = [...COMMON_OUTPUTS, 'plain.image_', 'image_tokens_block'];
+const RESNET_OUTPUTS = [...COMMON_OUTPUTS, 'image_stage', 'eval.loss_total', 'train_mode.image_emb', 'train_mode.buffer.', 'after_buffer.'];
+
 /** Every output of the fixture computed and within tolerance: nothing left uncomputed. */
-function expectAllOk(lines: CheckLine[], label: string): void {
+function expectAllOk(lines: CheckLine[], label: string, prefixes: readonly string[] = VIT_OUTPUTS): void {
   expect(lines.filter((line) => line.status !== 'ok').map((line) => `${line.name}: ${line.status} ${line.note ?? ''}`), label).toEqual([]);
   const names = lines.map((line) => line.name);
-  for (const prefix of ['plain.', 'image_tokens_block', 'text_tokens_block', 'loss_', 'grad.', 'after.', 'train.loss_total']) {
+  for (const prefix of prefixes) {
     expect(names.some((name) => name.startsWith(prefix)), `${label}: ${prefix}* checked`).toBe(true);
   }
 }
@@ -66,6 +71,16 @@ describe('the golden model check (every computer) on the model fixtures', () => 
       expectAllOk(lines, files.join(','));
     },
   );
+
+  it.each([['weights.safetensors'], ['weights.pt']])('tiny-rn (CLIP ResNet) with --weights %s: every output computed and within tolerance', async (...files) => {
+    const lines = await checkModelFixture(fixturePath('golden', 'tiny-rn'), files);
+    expectAllOk(lines, `tiny-rn ${files.join(',')}`, RESNET_OUTPUTS);
+    // Stage outputs, training-mode statistics after one pass and after three steps (one update each).
+    expect(lines.filter((line) => /^image_stage\d$/.test(line.name))).toHaveLength(5);
+    expect(lines.filter((line) => line.name.startsWith('train_mode.buffer.'))).toHaveLength(38);
+    expect(lines.filter((line) => line.name.startsWith('after_buffer.'))).toHaveLength(38);
+    expect(lines.filter((line) => line.name.startsWith('plain.image_'))).toEqual([]);
+  });
 
   it('names what is not computed yet', async () => {
     const lines = await checkModelFixture(fixturePath('golden', 'tiny-gelu'), undefined, [plainBackboneComputer]);
@@ -126,6 +141,13 @@ describe('the check framework', () => {
     const before = tf.memory().numTensors;
     await checkModelFixture(fixturePath('golden', 'tiny-gelu'), undefined, [plainBackboneComputer]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('reads the CLIP ResNet config of the ResNet fixture', async () => {
+    const config = JSON.parse(await fs.readFile(fixturePath('golden', 'tiny-rn', 'config.json'), 'utf8')) as Record<string, unknown>;
+    const model = fixtureModel(config);
+    expect(model).toMatchObject({ kind: 'clip-resnet', clip: { embedDim: 32, vision: { imageSize: 64, layers: [1, 1, 1, 1], width: 8, heads: 4 }, batchNorm: { eps: 1e-5, momentum: 0.1 } } });
+    expect(() => fixtureModel({ ...config, vision: { ...(config.vision as object), image_size: 48 } })).toThrow(/config\.json: invalid CLIP ResNet config — vision\.imageSize/);
   });
 
   it('reads the CLIP config and HarMA options of a fixture, naming a bad field', async () => {

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { AdamW, LinearSchedule } from '@harma/core';
+import { AdamW, LinearSchedule, type Backbone } from '@harma/core';
 import { freezeForHarma } from '@harma/adapters';
 import { batchGradients } from '@harma/losses';
 import { buildHarmaClip } from './harma-forward';
+import { runningStatistics } from './training-mode';
 import { fixtureInput, type ModelComputer } from './model-fixture';
 
 const optimizerSchema = z.object({
@@ -20,10 +21,12 @@ const lossSchema = z.object({ margin: z.number(), gamma: z.number() });
 
 
 /**
- * The training step on the fixture batch, repeated `optimizer.steps` times: the HarMA objective
- * and its gradients (`@harma/losses`' `batchGradients`, the code `harma train` runs), AdamW with the
- * fixture's settings and the linear warm-up schedule. Returns `train.loss_total` (the loss before
- * each step) and `after.<name>` for every trainable parameter.
+ * The training step on the fixture batch, repeated `optimizer.steps` times in training mode: the
+ * HarMA objective and its gradients (`@harma/losses`' `batchGradients`, the code `harma train`
+ * runs), AdamW with the fixture's settings and the linear warm-up schedule. Returns
+ * `train.loss_total` (the loss before each step), `after.<name>` for every trainable parameter
+ * and, for a backbone with BatchNorm, `after_buffer.<name>` for every running statistic (one
+ * update per step).
  */
 export const optimizerStepsComputer: ModelComputer = {
   label: 'optimiser steps',
@@ -33,6 +36,7 @@ export const optimizerStepsComputer: ModelComputer = {
     const model = await buildHarmaClip(fixture);
     try {
       freezeForHarma(model);
+      (model as Backbone).setTraining?.(true);
       const trainable = model.module.trainableParameters();
       const temperature = model.module.parameter('temp');
       const images = fixtureInput(fixture, 'images');
@@ -64,6 +68,7 @@ export const optimizerStepsComputer: ModelComputer = {
       adamw.dispose();
       const out = new Map<string, tf.Tensor>([['train.loss_total', tf.tensor1d(losses)]]);
       for (const [name, parameter] of trainable) out.set(`after.${name}`, tf.clone(parameter.value));
+      for (const [name, statistic] of runningStatistics(model)) out.set(`after_buffer.${name}`, tf.clone(statistic.value));
       return out;
     } finally {
       model.dispose();

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { createClip, loadClipStateDict, loadWeights } from '@harma/backbones';
-import { fixtureModel } from './fixture-config';
+import { loadClipStateDict, loadWeights } from '@harma/backbones';
+import { createFixtureBackbone, fixtureModel } from './fixture-config';
+import { imageOutputs } from './harma-forward';
 import { fixtureInput, type ModelComputer, type ModelFixture } from './model-fixture';
 
 /**
@@ -19,22 +20,22 @@ function adapterNames(fixture: ModelFixture): string[] {
 /**
  * The plain CLIP backbone (no adapter attached): builds it from config.json, loads the fixture's
  * weight files through `loadWeights` (any format) strictly, with only the adapter names and
- * `temp` allowed to be left over, and computes `plain.image_emb`, `plain.text_emb` and every
- * `plain.{image,text}_tokens_block{i}`.
+ * `temp` allowed to be left over, and computes `plain.text_emb`, every
+ * `plain.text_tokens_block{i}` and, for a ViT, `plain.image_emb` and every
+ * `plain.image_tokens_block{i}` (a ResNet image tower has no adapters: its outputs are the
+ * HarMA forward's).
  */
 export const plainBackboneComputer: ModelComputer = {
   label: 'plain backbone',
   async compute(fixture) {
     const allowed = adapterNames(fixture);
-    const model = createClip(fixtureModel(fixture.config).clip);
+    const described = fixtureModel(fixture.config);
+    const model = createFixtureBackbone(described);
     const weights = await loadWeights(fixture.weightFiles);
     try {
       // Strict: a missing, mis-shaped or unexpected non-adapter name throws a StateDictError naming the files.
       loadClipStateDict(model, weights, { ignore: allowed, source: fixture.weightFiles.join(', ') });
-      const out = new Map<string, tf.Tensor>();
-      const image = model.forwardImage(fixtureInput(fixture, 'images'), { hiddenStates: true });
-      out.set('plain.image_emb', image.features);
-      image.hiddenStates.forEach((state, i) => out.set(`plain.image_tokens_block${i}`, state));
+      const out = described.kind === 'clip' ? imageOutputs(model, fixtureInput(fixture, 'images'), 'plain.') : new Map<string, tf.Tensor>();
       const text = model.forwardText(fixtureInput(fixture, 'text'), { hiddenStates: true });
       out.set('plain.text_emb', text.features);
       text.hiddenStates.forEach((state, i) => out.set(`plain.text_tokens_block${i}`, state));

@@ -209,6 +209,35 @@ describe('TorchScript archives (OpenAI layout: module objects as attribute recor
     disposeAll(tensors);
   });
 
+  it("reads a ResNet BatchNorm's parameters and buffers (OpenAI RN50: fp16 statistics, int64 counter)", async () => {
+    const w = new PickleWriter().proto();
+    w.global('__torch__.model', 'CLIP').emptyTuple().newObj();
+    w.emptyDict().mark().str('visual').global('__torch__.model', 'ModifiedResNet').emptyTuple().newObj();
+    w.emptyDict().mark().str('bn1').global('__torch__.torch.nn.modules.batchnorm', 'BatchNorm2d').emptyTuple().newObj();
+    w.emptyDict().mark().str('training').bool(false);
+    w.str('weight').tensor({ storageType: 'HalfStorage', key: '0', numel: 2, shape: [2] });
+    w.str('bias').tensor({ storageType: 'HalfStorage', key: '1', numel: 2, shape: [2] });
+    w.str('running_mean').tensor({ storageType: 'HalfStorage', key: '2', numel: 2, shape: [2] });
+    w.str('running_var').tensor({ storageType: 'HalfStorage', key: '3', numel: 2, shape: [2] });
+    w.str('num_batches_tracked').tensor({ storageType: 'LongStorage', key: '4', numel: 1, shape: [] });
+    w.setItems().build().setItems().build().setItems().build().stop();
+    const batchNorm = 'class BatchNorm2d(Module):\n  __parameters__ = ["weight", "bias", ]\n  __buffers__ = ["running_mean", "running_var", "num_batches_tracked", ]\n  training : bool\n';
+    const file = path.join(dir, 'rn50-script.pt');
+    const half = (...numbers: number[]): Uint8Array => bytesOf(Uint16Array.from(numbers, floatToHalf));
+    await writeTorchArchive(file, {
+      pickle: w.bytes(),
+      storages: { 0: half(1, 0.5), 1: half(0, -0.25), 2: half(0.125, 2), 3: half(1.5, 4), 4: bytesOf(BigInt64Array.of(0n)) },
+      extra: { 'code/__torch__/torch/nn/modules/batchnorm.py': new TextEncoder().encode(batchNorm), 'constants.pkl': new PickleWriter().proto().emptyTuple().stop().bytes() },
+    });
+    const { tensors, info } = await readWeightFile(file);
+    expect(info.layout).toBe('torchscript');
+    expect([...tensors.keys()].sort()).toEqual(['visual.bn1.bias', 'visual.bn1.num_batches_tracked', 'visual.bn1.running_mean', 'visual.bn1.running_var', 'visual.bn1.weight']);
+    expect(values(tensors, 'visual.bn1.running_var')).toEqual([1.5, 4]);
+    expect(tensors.get('visual.bn1.num_batches_tracked')?.dtype).toBe('int32');
+    expect(values(tensors, 'visual.bn1.num_batches_tracked')).toEqual([0]);
+    disposeAll(tensors);
+  });
+
   it('refuses TorchScript classes in a plain (non-TorchScript) checkpoint', async () => {
     const file = await archive('fake-script.pt', scriptPickle(), { 0: new Uint8Array(4), 1: new Uint8Array(4), 2: new Uint8Array(4) });
     await expect(readWeightFile(file)).rejects.toThrow(/fake-script\.pt: archive\/data\.pkl: refused the global '__torch__\.model\.CLIP'/);

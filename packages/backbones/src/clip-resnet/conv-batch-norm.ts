@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BatchNorm2d, Conv2d, type BatchNormOptions, type Module, type SeededRandom } from '@harma/core';
+
+/** One of open_clip's numbered convolution + BatchNorm pairs (`conv1` / `bn1`, …), bias-free. */
+export interface ConvBatchNorm {
+  readonly conv: Conv2d;
+  readonly bn: BatchNorm2d;
+}
+
+/** A convolution of such a pair: channels in and out, square kernel, stride (default 1), padding (default 0). */
+export interface ConvShape {
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  stride?: number;
+  padding?: number;
+}
+
+/**
+ * Register `conv1`, `bn1`, `conv2`, `bn2`, … on `module` in that order (open_clip's names and
+ * state-dict order, in the stem and in every Bottleneck), one pair per shape.
+ */
+export function registerConvBatchNorms(module: Module, shapes: readonly ConvShape[], batchNorm: BatchNormOptions, rng?: SeededRandom): ConvBatchNorm[] {
+  return shapes.map(({ inChannels, outChannels, kernel, stride, padding }, i) => ({
+    conv: module.register(`conv${i + 1}`, new Conv2d(inChannels, outChannels, kernel, { stride, padding, bias: false, rng })),
+    bn: module.register(`bn${i + 1}`, new BatchNorm2d(outChannels, batchNorm)),
+  }));
+}
+
+/** `relu(bn(conv(x)))`, channels-last. */
+export function convBatchNormRelu(layer: ConvBatchNorm, x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.relu(layer.bn.forward(layer.conv.forward(x))));
+}

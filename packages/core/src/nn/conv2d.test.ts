@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../runtime/init-backend';
+import { SeededRandom } from '../random/seeded-random';
+import { expectAllClose } from '../testing/close';
+import { PORTABLE_RUNTIMES } from '../testing/backends';
+import { Conv2d } from './conv2d';
+
+/** PyTorch's conv2d in double precision: x [n, c, h, w], weight [o, c, k, k], zero padding → [n, o, h', w'] (NCHW). */
+function naiveConv2d(x: ArrayLike<number>, [n, c, h, w]: [number, number, number, number], weight: ArrayLike<number>, o: number, k: number, stride: number, padding: number, bias?: ArrayLike<number>): { values: Float64Array; shape: number[] } {
+  const oh = Math.floor((h + 2 * padding - k) / stride) + 1;
+  const ow = Math.floor((w + 2 * padding - k) / stride) + 1;
+  const values = new Float64Array(n * o * oh * ow);
+  for (let b = 0; b < n; b++) {
+    for (let out = 0; out < o; out++) {
+      for (let i = 0; i < oh; i++) {
+        for (let j = 0; j < ow; j++) {
+          let sum = bias ? (bias[out] as number) : 0;
+          for (let ch = 0; ch < c; ch++) {
+            for (let di = 0; di < k; di++) {
+              for (let dj = 0; dj < k; dj++) {
+                const y = i * stride + di - padding;
+                const xx = j * stride + dj - padding;
+                if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
+                sum += (x[((b * c + ch) * h + y) * w + xx] as number) * (weight[((out * c + ch) * k + di) * k + dj] as number);
+              }
+            }
+          }
+          values[((b * o + out) * oh + i) * ow + j] = sum;
+        }
+      }
+    }
+  }
+  return { values, shape: [n, o, oh, ow] };
+}
+
+describe.each(PORTABLE_RUNTIMES)('Conv2d on $label', ({ backend, products }) => {
+  beforeAll(async () => {
+    await useBackend(backend, { products });
+  });
+
+  it.each([
+    ['3×3, stride 2, padding 1 (the ResNet stem)', 3, 2, 1, false],
+    ['3×3, stride 1, padding 1, with bias', 3, 1, 1, true],
+    ['1×1 (a product over channels)', 1, 1, 0, true],
+    ['2×2, stride 2, odd input (floor)', 2, 2, 0, false],
+  ] as const)('%s matches a double-precision NCHW reference on the weight [out, in, k, k]', (_, k, stride, padding, bias) => {
+    const rng = new SeededRandom(`conv-${k}-${stride}-${padding}`);
+    const [n, c, h, w, o] = [2, 3, 7, 5, 4];
+    const conv = new Conv2d(c, o, k, { stride, padding, bias, rng });
+    if (bias) tf.tidy(() => conv.bias?.assign(tf.tensor(rng.fillNormal(o))));
+    const x = rng.fillNormal(n * c * h * w);
+    const expected = naiveConv2d(x, [n, c, h, w], conv.weight.value.dataSync(), o, k, stride, padding, bias ? conv.bias?.value.dataSync() : undefined);
+    const nhwc = tf.transpose(tf.tensor4d(x, [n, c, h, w]), [0, 2, 3, 1]);
+    const y = tf.transpose(conv.forward(nhwc), [0, 3, 1, 2]);
+    expect(y.shape).toEqual(expected.shape);
+    expectAllClose(y, expected.values, { atol: 1e-5 });
+    tf.dispose([nhwc, y]);
+    conv.dispose();
+  });
+
+  it('keeps one rearranged copy of a frozen weight until its value changes', () => {
+    const conv = new Conv2d(2, 3, 3, { padding: 1, bias: false, rng: new SeededRandom(1) });
+    conv.weight.trainable = false;
+    const x = tf.ones([1, 4, 4, 2]);
+    tf.dispose(conv.forward(x));
+    const cached = tf.memory().numTensors;
+    const first = conv.forward(x);
+    expect(tf.memory().numTensors).toBe(cached + 1);
+    tf.tidy(() => conv.weight.assign(tf.mul(conv.weight.value, 2)));
+    const second = conv.forward(x);
+    expect(tf.memory().numTensors).toBe(cached + 2);
+    expectAllClose(second, Array.from(first.dataSync(), (v) => 2 * v), { atol: 1e-5 });
+    tf.dispose([x, first, second]);
+    conv.dispose();
+    expect(() => new Conv2d(2, 3, 3).forward(tf.zeros([1, 2, 4, 4]))).toThrow(/expected channels-last \[batch, height, width, 2\]/);
+  });
+});
