@@ -14,6 +14,7 @@
  *
  *   npm run bench:scale       (in apps/server)
  *   HARMA_SCALE_SIZES=100000,1000000 HARMA_SCALE_HNSW=100000 HARMA_SCALE_MAX_MINUTES=60 HARMA_SCALE_DIR=/tmp/x
+ *   HARMA_SCALE_SIZES= HARMA_SCALE_HNSW=100000   (the hnswlib half alone; HARMA_SCALE_HNSW=0: the Lance half alone)
  */
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +35,7 @@ const K = 10;
 const QUERIES = 1000;
 const RECALL_QUERIES = 100;
 const INSERT_BATCH = 25_000;
-const SIZES = (process.env.HARMA_SCALE_SIZES ?? '100000,1000000').split(',').map(Number);
+const SIZES = (process.env.HARMA_SCALE_SIZES ?? '100000,1000000').split(',').filter((size) => size.trim() !== '').map(Number);
 const HNSW_VECTORS = Number(process.env.HARMA_SCALE_HNSW ?? 100_000);
 const DEADLINE = Date.now() + Number(process.env.HARMA_SCALE_MAX_MINUTES ?? 60) * 60_000;
 const WORK = process.env.HARMA_SCALE_DIR ?? path.join(os.tmpdir(), 'harma-scale-bench');
