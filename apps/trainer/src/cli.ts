@@ -2,16 +2,18 @@
 import { Command, Option } from 'commander';
 import type { AdapterMethodName } from '@harma/adapters';
 import { configureLogging, initBackend, useBackend, type LogFormat } from '@harma/core';
-import { formatMetricsTable } from '@harma/metrics';
+import { checkConfigFiles } from './config/check-files';
 import { loadTrainConfig } from './config/load-config';
 import { adapterOption } from './commands/adapter-option';
 import { infoCommand } from './commands/info';
 import { shippedBackboneNames } from './model/backbone-name';
+import { splitAnnotationsCommand } from './commands/split-annotations';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
 import { exportCommand } from './commands/export';
 import { indexCommand, serveCommand, serveUntilSignal, siteCommand } from '@harma/server';
-import { runTraining } from './train/run-training';
+import { trainCommand, type TrainFlags } from './commands/train';
+import { superviseTraining } from './commands/train-supervisor';
 import { demoCommand } from './commands/demo';
 import { DEMO_PRESET, DEMO_TEST_PRESET } from './demo/demo-preset';
 
@@ -50,28 +52,14 @@ program
   .addOption(adapterOption())
   .addOption(new Option('--trainable <preset>', 'what trains').choices(['adapters', 'full']))
   .option('--epochs <n>', 'override training.epochs')
-  .option('-o, --output <dir>', 'override the run folder')
-  .option('--resume', 'continue the run saved in the output folder')
+  .option('-o, --output <dir>', 'the run folder (default: the config\'s output, else runs/<name> in the working directory)')
+  .option('--resume', 'continue the run saved in the output folder (Ctrl-C stops a run after the step in progress and prints this command)')
   .option('--checkpoint-every <steps>', 'also save the resumable state every this many steps')
   .option('--no-progress', 'no progress bar or progress log lines')
-  .action(async (options: { config: string; set: string[]; backbone?: string; adapter?: AdapterMethodName; trainable?: string; epochs?: string; output?: string; resume?: boolean; checkpointEvery?: string; progress: boolean }) => {
-    const overrides = [...options.set];
-    if (options.trainable) overrides.push(`training.trainable=${options.trainable}`);
-    if (options.epochs) overrides.push(`training.epochs=${options.epochs}`);
-    if (options.output) overrides.push(`output=${options.output}`);
-    const config = await loadTrainConfig(options.config, overrides, { backbone: options.backbone });
-    await initBackend();
-    const result = await runTraining(config, {
-      resume: options.resume,
-      adapterType: options.adapter,
-      checkpointEverySteps: options.checkpointEvery ? Number(options.checkpointEvery) : undefined,
-      progress: options.progress,
-    });
-    const rows = [];
-    if (result.bestValidation) rows.push({ name: `best validation (epoch ${result.bestEpoch + 1})`, metrics: result.bestValidation });
-    if (result.test) rows.push({ name: 'test (best adapters)', metrics: result.test.metrics });
-    process.stdout.write(`${formatMetricsTable(rows, { label: 'run' })}\n`);
-    process.stdout.write(`trainable ${result.parameters.trainable.toLocaleString('en')} of ${result.parameters.total.toLocaleString('en')}; ${result.seconds.toFixed(0)} s; files in ${result.output}\n`);
+  .action(async (options: TrainFlags) => {
+    // Started by a person or a script, this process only supervises: it stays free to hear a second
+    // Ctrl-C while the training process (the same command, with a channel back here) computes a step.
+    process.exitCode = process.send === undefined ? await superviseTraining() : await trainCommand(options);
   });
 
 program
@@ -88,6 +76,8 @@ program
   .option('--json', 'print JSON instead of a table')
   .action(async (options: { config: string; set: string[]; backbone?: string; adapters?: string; model?: string; engine?: 'tfjs' | 'ort'; split: 'val' | 'test' | 'both'; zeroShot: boolean; json?: boolean }) => {
     const config = await loadTrainConfig(options.config, options.set, { backbone: options.backbone });
+    // The backbone's files are read unless only an export is evaluated.
+    checkConfigFiles(config, { backbone: options.zeroShot || options.model === undefined, splits: options.split === 'both' ? ['val', 'test'] : [options.split], source: options.config });
     await initBackend();
     const rows = await evaluateCommand(config, { adapters: options.adapters, model: options.model, engine: options.engine, split: options.split, zeroShot: options.zeroShot });
     if (options.json) {
@@ -107,6 +97,7 @@ program
   .option('--no-verify', 'skip the onnxruntime-node parity check')
   .action(async (options: { config: string; set: string[]; backbone?: string; adapters?: string; out: string; quantize: boolean; verify: boolean }) => {
     const config = await loadTrainConfig(options.config, options.set, { backbone: options.backbone });
+    checkConfigFiles(config, { source: options.config });
     await initBackend();
     const result = await exportCommand(config, { adapters: options.adapters, out: options.out, quantize: options.quantize, verify: options.verify });
     const { vision, text } = result.export;
@@ -141,6 +132,17 @@ program
     // where the wasm backend would hold them all in its heap.
     await useBackend('cpu');
     process.stdout.write(`${await infoCommand({ ...options, backbone: options.arch ?? options.backbone })}\n`);
+  });
+
+program
+  .command('split-annotations')
+  .description("split a one-file caption data set (RSITMD's dataset_RSITMD.json, RSICD's dataset_rsicd.json) into the train/val/test annotation files a run config names")
+  .argument('<file>', 'the dataset_*.json file: { images: [{ filename, split, sentences: [{ raw }] }] }')
+  .requiredOption('--out <dir>', 'folder for <name>_train.json, <name>_val.json, <name>_test.json')
+  .option('--val <n>', 'training images that validate, drawn at random, when the file has no val split')
+  .option('--seed <seed>', 'seed of that draw', '0')
+  .action(async (file: string, options: { out: string; val?: string; seed: string }) => {
+    process.stdout.write(`${await splitAnnotationsCommand(file, { out: options.out, seed: options.seed, ...(options.val === undefined ? {} : { valImages: Number(options.val) }) })}\n`);
   });
 
 program

@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend, loadSafetensors } from '@harma/core';
+import { initBackend } from '@harma/core';
 import { toOpenClipResNetConfig } from '@harma/backbones';
 import { loadTrainConfig } from '../src/config/load-config';
 import { MetricsLog } from '../src/train/metrics-log';
 import { runTraining } from '../src/train/run-training';
+import { tensorsOf } from './tensors-of';
 import { writeTinyRun } from './tiny-run';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
@@ -24,16 +25,16 @@ afterAll(async () => {
   await fs.rm(dir, { recursive: true, force: true });
 });
 
-async function tensorsOf(file: string): Promise<Map<string, number[]>> {
-  const { tensors } = await loadSafetensors(file);
-  return new Map([...tensors].map(([name, tensor]) => [name, Array.from(tensor.dataSync())]));
-}
-
-/** Start `harma train` in a child process and SIGKILL it once `count` steps are logged. */
+/**
+ * Start `harma train` in a child process and SIGKILL it once `count` steps are logged — its whole
+ * process group, as closing a terminal or `kill -9` of a job does: `harma train` and the training
+ * process it supervises.
+ */
 async function trainAndKill(output: string, count: number, config = configFile): Promise<number> {
   const child = spawn(process.execPath, [cli, 'train', '--config', config, '--output', output, '--checkpoint-every', '2', '--no-progress'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, HARMA_LOG_LEVEL: 'warn' },
+    detached: true,
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -45,7 +46,7 @@ async function trainAndKill(output: string, count: number, config = configFile):
     if (child.exitCode !== null) throw new Error(`harma train exited early (${child.exitCode}): ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  child.kill('SIGKILL');
+  process.kill(-(child.pid as number), 'SIGKILL');
   await exited;
   return (await log.read()).filter((r) => r.type === 'step').length;
 }
@@ -69,9 +70,9 @@ describe('harma train --resume after a kill', () => {
     expect(resumed.test?.metrics).toEqual(reference.test?.metrics);
     expect(await tensorsOf(path.join(killedDir, 'last.safetensors'))).toEqual(await tensorsOf(path.join(dir, 'straight', 'last.safetensors')));
     expect(await tensorsOf(path.join(killedDir, 'best.safetensors'))).toEqual(await tensorsOf(path.join(dir, 'straight', 'best.safetensors')));
-    // The log holds each step once, as the uninterrupted run's does.
+    // The log holds each step once, numbered from 1 as on the screen.
     const steps = (await new MetricsLog(path.join(killedDir, 'metrics.jsonl')).read()).filter((r) => r.type === 'step').map((r) => r.globalStep);
-    expect(steps).toEqual(Array.from({ length: reference.globalStep }, (_, i) => i));
+    expect(steps).toEqual(Array.from({ length: reference.globalStep }, (_, i) => i + 1));
   });
 
   it('refuses to resume a run whose settings changed', async () => {

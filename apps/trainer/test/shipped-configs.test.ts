@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { loadModelConfig } from '@harma/backbones';
+import { repositoryRoot } from '@harma/test-support';
 import { loadTrainConfig } from '../src/config/load-config';
 
 const configs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../configs');
@@ -26,5 +29,40 @@ describe("the shipped configs mirror the paper's four runs", () => {
     expect(path.basename(config.data.val)).toBe(`${dataset}_val.json`);
     // OpenAI and GeoRSCLIP weights use QuickGELU.
     expect(loadModelConfig(config.backbone.config).activation).toBe('quick_gelu');
+  });
+});
+
+/** The `npm run harma -- …` commands of a markdown file's sh blocks, continuation lines joined. */
+function guideCommands(markdown: string): string[] {
+  return [...markdown.matchAll(/```sh\n([\s\S]*?)```/g)]
+    .flatMap((block) => (block[1] as string).replace(/\\\n\s*/g, ' ').split('\n'))
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('npm run harma -- '));
+}
+
+const option = (command: string, name: string): string | undefined => new RegExp(`${name}[ =]("[^"]*"|\\S+)`).exec(command)?.[1]?.replace(/^"|"$/g, '');
+
+describe('where runs go: the shipped configs and docs/reproduce.md agree', () => {
+  const root = repositoryRoot();
+  const commands = guideCommands(readFileSync(path.join(root, 'docs/reproduce.md'), 'utf8'));
+
+  it('a shipped config run from the repository (as `npm run harma` runs) writes runs/<name> there', async () => {
+    for (const file of ['rsitmd-clip-vitb32.yaml', 'rsicd-georsclip.yaml']) {
+      const { name } = YAML.parse(readFileSync(path.join(configs, file), 'utf8')) as { name: string };
+      expect((await loadTrainConfig(path.join(configs, file), [], { cwd: root })).output).toBe(path.join(root, 'runs', name));
+    }
+  });
+
+  it('every adapters file the guide evaluates or exports is one its train commands write', () => {
+    const trained = new Set<string>();
+    for (const command of commands.filter((c) => c.startsWith('npm run harma -- train '))) {
+      const config = option(command, '--config') as string;
+      const name = /--set name=(\S+)/.exec(command)?.[1] ?? (YAML.parse(readFileSync(path.join(root, config), 'utf8')) as { name: string }).name;
+      trained.add(option(command, '--output') ?? `runs/${name}`);
+    }
+    expect(trained.size).toBeGreaterThanOrEqual(4);
+    const used = commands.map((c) => option(c, '--adapters')).filter((file): file is string => file !== undefined && file.startsWith('runs/'));
+    expect(used.length).toBeGreaterThan(0);
+    for (const file of used) expect(trained, file).toContain(path.dirname(file));
   });
 });

@@ -12,6 +12,8 @@ export type { TrainAnnotations, TrainCaption, ReadAnnotationOptions, ReadTrainOp
 export { readEvalAnnotations, buildEvalAnnotations } from './annotations/eval-annotations';
 export type { EvalAnnotations } from './annotations/eval-annotations';
 export { trainEntrySchema, evalEntrySchema } from './annotations/schema';
+export { splitCaptionDataset, readCaptionDataset } from './annotations/karpathy-dataset';
+export type { SplitAnnotationFiles, SplitCaptionDatasetOptions } from './annotations/karpathy-dataset';
 export type { TrainEntry, EvalEntry } from './annotations/schema';
 
 // Images: one RgbImage; decoding (sharp), the paper's resize (an exact port of Pillow's), normalisation

@@ -39,7 +39,7 @@ export async function exportCommand(config: TrainConfig, options: ExportOptions)
     if (options.verify ?? true) {
       const parity = await verifyExport(options.out, model.backbone);
       maxDifference = Math.max(parity.vision.maxAbsDifference, parity.text.maxAbsDifference);
-      getLogger('export').info({ maxDifference }, `verified in onnxruntime-node: max |ORT − tfjs| ${maxDifference.toExponential(2)}`);
+      getLogger('export').info({ details: { maxDifference } }, `verified in onnxruntime-node: the graphs differ from the tfjs model by at most ${maxDifference.toExponential(2)}`);
     }
     return { export: exported, maxDifference };
   } finally {

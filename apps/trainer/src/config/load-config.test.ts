@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyOverride, loadTrainConfig } from './load-config';
+import YAML from 'yaml';
+import { applyOverride, loadTrainConfig, parseTrainConfig } from './load-config';
 import { expandEnvironment } from './expand-environment';
 
 let dir: string;
@@ -66,6 +67,68 @@ describe('loadTrainConfig', () => {
     await fs.writeFile(bare, minimal.replace(/backbone:\n( {2}.*\n)+/, ''));
     await expect(loadTrainConfig(bare)).rejects.toThrow(/backbone: Required/);
     expect((await loadTrainConfig(bare, [], { backbone: '/models/clip' })).backbone.config).toBe('/models/clip');
+  });
+
+  it('resolves paths written in the file against its folder and command-line values against the working directory', async () => {
+    const configs = path.join(dir, 'configs');
+    const work = path.join(dir, 'work');
+    await fs.mkdir(configs, { recursive: true });
+    await fs.mkdir(work, { recursive: true });
+    await fs.writeFile(path.join(configs, 'run.yaml'), minimal.replace('output: runs/test\n', ''));
+    // The config file itself is named relative to the working directory, as a shell user types it.
+    const config = await loadTrainConfig('../configs/run.yaml', [
+      'output=runs/from-cli',
+      'data.val=ann/val.json',
+      'backbone.weights=[w/a.pt, /abs/b.pt]',
+      'backbone.config=./arch.json',
+      'backbone.plugin=./plugin.mjs',
+    ], { cwd: work });
+    expect(config.data.images).toBe(path.join(configs, 'images'));
+    expect(config.data.train).toEqual([path.join(configs, 'ann/train.json')]);
+    expect(config.data.test).toBe(path.join(configs, 'ann/test.json'));
+    expect(config.data.val).toBe(path.join(work, 'ann/val.json'));
+    expect(config.output).toBe(path.join(work, 'runs/from-cli'));
+    expect(config.backbone.weights).toEqual([path.join(work, 'w/a.pt'), '/abs/b.pt']);
+    expect(config.backbone.config).toBe(path.join(work, 'arch.json'));
+    expect(config.backbone.plugin).toBe(path.join(work, 'plugin.mjs'));
+    // A whole section given on the command line: its paths are command-line values too.
+    const section = await loadTrainConfig(path.join(configs, 'run.yaml'), ['data={train: [t.json], val: v.json, test: s.json, images: pictures}'], { cwd: work });
+    expect(section.data).toMatchObject({ train: [path.join(work, 't.json')], val: path.join(work, 'v.json'), test: path.join(work, 's.json'), images: path.join(work, 'pictures') });
+    // --backbone, a name and a package specifier stay what they are.
+    const named = await loadTrainConfig(path.join(configs, 'run.yaml'), ['backbone.config=ViT-B-16', 'backbone.plugin=@scope/plugin/register'], { cwd: work });
+    expect(named.backbone).toMatchObject({ config: 'ViT-B-16', plugin: '@scope/plugin/register' });
+    expect((await loadTrainConfig(path.join(configs, 'run.yaml'), [], { cwd: work, backbone: 'hf/clip' })).backbone.config).toBe(path.join(work, 'hf/clip'));
+  });
+
+  it('puts a run without output in runs/<name> under the working directory', async () => {
+    const work = path.join(dir, 'elsewhere');
+    const file = path.join(dir, 'no-output.yaml');
+    await fs.writeFile(file, minimal.replace('output: runs/test\n', ''));
+    expect((await loadTrainConfig(file, [], { cwd: work })).output).toBe(path.join(work, 'runs', 'test-run'));
+    expect((await loadTrainConfig(file, ['name=renamed'], { cwd: work })).output).toBe(path.join(work, 'runs', 'renamed'));
+    // parseTrainConfig, for configs built in code, follows the same rule.
+    const parsed = parseTrainConfig(YAML.parse(minimal.replace('output: runs/test\n', '').replace('${HARMA_TEST_IMAGES:-images}', 'images')), file, { cwd: work });
+    expect(parsed.output).toBe(path.join(work, 'runs', 'test-run'));
+    expect(parsed.data.images).toBe(path.join(dir, 'images'));
+  });
+
+  it('resolves a relative environment value that starts a path against the working directory', async () => {
+    const work = path.join(dir, 'shell');
+    const file = path.join(dir, 'environment.yaml');
+    await fs.writeFile(file, minimal.replace('images: ${HARMA_TEST_IMAGES:-images}', 'images: "${HARMA_TEST_IMAGES:-images}/rsitmd"').replace('name: test-run', 'name: ${HARMA_TEST_IMAGES:-plain}'));
+    // Unset: the default is written in the file, so it resolves against the file's folder.
+    expect((await loadTrainConfig(file, [], { cwd: work })).data.images).toBe(path.join(dir, 'images/rsitmd'));
+    process.env.HARMA_TEST_IMAGES = 'data';
+    try {
+      const config = await loadTrainConfig(file, [], { cwd: work });
+      expect(config.data.images).toBe(path.join(work, 'data/rsitmd'));
+      // Not a path key: the value stays as it is.
+      expect(config.name).toBe('data');
+      process.env.HARMA_TEST_IMAGES = '/mnt/data';
+      expect((await loadTrainConfig(file, [], { cwd: work })).data.images).toBe('/mnt/data/rsitmd');
+    } finally {
+      delete process.env.HARMA_TEST_IMAGES;
+    }
   });
 
   it('applies overrides as YAML values and reads environment variables', async () => {

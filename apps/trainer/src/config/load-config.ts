@@ -2,7 +2,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import type { ZodError } from 'zod';
-import { expandEnvironment } from './expand-environment';
+import { isPathKey, resolveConfigPaths } from './config-paths';
+import { expandEnvironment, type EnvironmentValueHook } from './expand-environment';
 import { trainConfigSchema, type TrainConfig } from './train-config';
 
 /** A configuration that does not parse or validate; the message names the file and every bad field. */
@@ -18,14 +19,23 @@ function describeIssues(error: ZodError): string {
 }
 
 /**
- * Set a dotted path (`training.lr`) in a plain object to a value given as text: YAML parsing
- * turns `4e-4`, `true`, `[0.9, 0.98]` into numbers, booleans, lists.
+ * `training.lr=4e-4` → the key path and the value, parsed as YAML (`4e-4`, `true`, `[0.9, 0.98]`
+ * become numbers, booleans, lists); text YAML cannot read (`@scope/plugin`) stays text.
  */
-export function applyOverride(target: Record<string, unknown>, assignment: string): void {
+function parseOverride(assignment: string): { keys: string[]; value: unknown } {
   const equals = assignment.indexOf('=');
   if (equals <= 0) throw new Error(`override '${assignment}' is not key.path=value`);
-  const keys = assignment.slice(0, equals).trim().split('.');
-  const value: unknown = YAML.parse(assignment.slice(equals + 1));
+  const text = assignment.slice(equals + 1);
+  let value: unknown;
+  try {
+    value = YAML.parse(text) as unknown;
+  } catch {
+    value = text;
+  }
+  return { keys: assignment.slice(0, equals).trim().split('.'), value };
+}
+
+function setAt(target: Record<string, unknown>, keys: readonly string[], value: unknown, assignment: string): void {
   let node = target;
   for (const key of keys.slice(0, -1)) {
     const next = node[key];
@@ -36,70 +46,86 @@ export function applyOverride(target: Record<string, unknown>, assignment: strin
   node[keys.at(-1) as string] = value;
 }
 
+function getAt(source: Record<string, unknown>, keys: readonly string[]): unknown {
+  return keys.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], source);
+}
+
+/** Set a dotted path (`training.lr`) in a plain object to a value given as text, parsed as YAML. */
+export function applyOverride(target: Record<string, unknown>, assignment: string): void {
+  const { keys, value } = parseOverride(assignment);
+  setAt(target, keys, value, assignment);
+}
+
 export interface LoadTrainConfigOptions {
   /**
    * A Hugging Face CLIP folder (`--backbone`): the backbone section becomes `{ kind: clip, config:
    * folder }` — sizes, weights and tokenizer from the folder — whatever the file says; the path
-   * resolves against the working directory. Overrides still apply after it. Default: the file's
-   * backbone section.
+   * resolves against `cwd`. Overrides still apply after it. Default: the file's backbone section.
    */
   backbone?: string;
+  /**
+   * The working directory: command-line values (overrides, `backbone`, the config file's own path),
+   * relative values of environment variables that start a path, and the default run folder
+   * `runs/<name>` resolve against it. Default: `process.cwd()`.
+   */
+  cwd?: string;
 }
 
 /**
  * Read a YAML training config, apply `key.path=value` overrides, validate it, and resolve its
- * paths relative to the config file's folder (absolute paths stay).
+ * paths: a relative path written in the file resolves against the file's folder; one given on the
+ * command line (an override, `backbone`) or by an environment variable (`${HARMA_DATA}/rsitmd`
+ * with `HARMA_DATA=data`) resolves against the working directory. Without `output`, the run goes
+ * to `runs/<name>` under the working directory.
  */
 export async function loadTrainConfig(file: string, overrides: readonly string[] = [], options: LoadTrainConfigOptions = {}): Promise<TrainConfig> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const configFile = path.resolve(cwd, file);
   let raw: unknown;
   try {
-    raw = YAML.parse(await fs.readFile(file, 'utf8'));
+    raw = YAML.parse(await fs.readFile(configFile, 'utf8'));
   } catch (error) {
     throw new ConfigError(file, `cannot read YAML (${(error as Error).message})`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(file, 'the document is not a mapping');
-  if (options.backbone !== undefined) (raw as Record<string, unknown>).backbone = { kind: 'clip', config: path.resolve(options.backbone) };
-  for (const assignment of overrides) {
-    try {
-      applyOverride(raw as Record<string, unknown>, assignment);
-    } catch (error) {
-      throw new ConfigError(file, (error as Error).message);
-    }
-  }
+  // An environment value is typed on the command line: a relative path in it means the working directory.
+  const fromEnvironment: EnvironmentValueHook = (value, { where, atStart }) => (atStart && isPathKey(where) ? path.resolve(cwd, value) : value);
+  let tree: Record<string, unknown>;
   try {
-    raw = expandEnvironment(raw);
+    tree = resolveConfigPaths(expandEnvironment(raw, process.env, '', fromEnvironment) as Record<string, unknown>, path.dirname(configFile));
+    if (options.backbone !== undefined) tree.backbone = { kind: 'clip', config: path.resolve(cwd, options.backbone) };
+    for (const assignment of overrides) {
+      const { keys, value } = parseOverride(assignment);
+      // The value alone, placed at its key, so that its paths resolve against the working directory.
+      const partial: Record<string, unknown> = {};
+      setAt(partial, keys, expandEnvironment(value, process.env, keys.join('.'), fromEnvironment), assignment);
+      setAt(tree, keys, getAt(resolveConfigPaths(partial, cwd), keys), assignment);
+    }
   } catch (error) {
     throw new ConfigError(file, (error as Error).message);
   }
-  return parseTrainConfig(raw, file);
+  return validate(withDefaultOutput(tree, cwd), file);
 }
 
-/** Validate a config object and resolve its relative paths against `file`'s folder. */
-export function parseTrainConfig(raw: unknown, file: string): TrainConfig {
-  const parsed = trainConfigSchema.safeParse(raw);
+/** `output` defaults to `runs/<name>` under the working directory: runs belong where the user works, not beside a shipped config. */
+function withDefaultOutput(tree: Record<string, unknown>, cwd: string): Record<string, unknown> {
+  if (tree.output !== undefined || typeof tree.name !== 'string') return tree;
+  return { ...tree, output: path.resolve(cwd, 'runs', tree.name) };
+}
+
+function validate(tree: unknown, file: string): TrainConfig {
+  const parsed = trainConfigSchema.safeParse(tree);
   if (!parsed.success) throw new ConfigError(file, describeIssues(parsed.error));
-  const config = parsed.data;
-  const base = path.dirname(path.resolve(file));
-  const resolve = (p: string): string => (path.isAbsolute(p) ? p : path.resolve(base, p));
-  // A name (`ViT-B-32`, a plug-in's preset) stays; a file or folder is written as a path.
-  const { config: architecture } = config.backbone;
-  const isPath = architecture.endsWith('.json') || architecture.includes('/') || architecture.includes(path.sep);
-  return {
-    ...config,
-    backbone: {
-      ...config.backbone,
-      config: isPath ? resolve(architecture) : architecture,
-      ...(config.backbone.plugin === undefined ? {} : { plugin: config.backbone.plugin.startsWith('.') ? resolve(config.backbone.plugin) : config.backbone.plugin }),
-      weights: config.backbone.weights.map(resolve),
-      ...(config.backbone.vocabulary === undefined ? {} : { vocabulary: resolve(config.backbone.vocabulary) }),
-    },
-    data: {
-      ...config.data,
-      train: config.data.train.map(resolve),
-      val: resolve(config.data.val),
-      test: resolve(config.data.test),
-      images: resolve(config.data.images),
-    },
-    output: resolve(config.output),
-  };
+  return parsed.data;
+}
+
+/**
+ * Validate a config object as if read from `file`: its relative paths resolve against `file`'s
+ * folder; without `output` the run goes to `runs/<name>` under `cwd` (default: the working directory).
+ */
+export function parseTrainConfig(raw: unknown, file: string, options: { cwd?: string } = {}): TrainConfig {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(file, 'the document is not a mapping');
+  const tree = resolveConfigPaths(raw as Record<string, unknown>, path.dirname(path.resolve(cwd, file)));
+  return validate(withDefaultOutput(tree, cwd), file);
 }

@@ -71,7 +71,16 @@ export const dataSchema = z
     test: z.string(),
     /** Folder holding the images the annotations name (with train/, val/, test/ inside for RSITMD). */
     images: z.string(),
-    /** What to do with a missing or unreadable image. */
+    /**
+     * What identifies an image across the training files: `image_id` (the paper's default; an id
+     * naming two image paths is an error) or `image`, the path (for files whose ids overlap, e.g.
+     * two data sets concatenated).
+     */
+    imageKey: z.enum(['image_id', 'image']).default('image_id'),
+    /**
+     * What to do with a missing or unreadable image: every image of every split is checked before
+     * the first step; `fail` stops listing them all, `skip` leaves them (and their captions) out.
+     */
     missingImages: z.enum(['fail', 'skip']).default('fail'),
     /** Captions are cut to this many words, as the paper does. */
     maxWords: positiveInt.default(30),
@@ -144,7 +153,10 @@ export const trainConfigSchema = z
     data: dataSchema,
     training: trainingSchema,
     evaluation: evaluationSchema.default({}),
-    /** Run folder: checkpoints, metrics.jsonl, report.html. */
+    /**
+     * Run folder: checkpoints, metrics.jsonl, report.html. `loadTrainConfig` fills in `runs/<name>`
+     * under the working directory when a config leaves it out (as the shipped ones do).
+     */
     output: z.string(),
   })
   .strict();

@@ -12,6 +12,7 @@ import {
 import { ensureBuiltInBackbones } from '@harma/backbones';
 import { TEMPERATURE_NAME, adapterMethod, isAdapterKind, isAdapterParameterName, type AdapterAttachment } from '@harma/adapters';
 import { loadAdaptersFile, methodOptions } from './load-adapters-file';
+import { checkConfigFiles } from '../config/check-files';
 import type { TrainConfig } from '../config/train-config';
 
 /** A backbone made ready to train or evaluate: tokenizer, attachment, temperature, freezing. */
@@ -62,6 +63,8 @@ export async function registerConfigBackbone(backbone: TrainConfig['backbone']):
  * the config asks for.
  */
 export async function buildTrainingModel(config: TrainConfig, options: BuildModelOptions = {}): Promise<TrainingModel> {
+  // A missing weight or vocabulary file is named with its config key and where such files come from.
+  checkConfigFiles(config);
   await registerConfigBackbone(config.backbone);
   const hasWeights = config.backbone.weights.length > 0;
   const backbone = await createBackbone(config.backbone.kind, {

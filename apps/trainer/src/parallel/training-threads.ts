@@ -45,7 +45,7 @@ export async function startStepThreads(
   if (threads <= 1) return undefined;
   const workerScript = options.workerScript ?? trainingWorkerScript();
   if (!workerScript) {
-    logger.warn({ threads }, 'the training worker entry is not built (dist/parallel/training-worker.js): training on one thread');
+    logger.warn({ details: { threads } }, 'the training worker entry is not built (dist/parallel/training-worker.js): training on one thread');
     return undefined;
   }
   let pool: DataParallelGradients;
@@ -60,11 +60,11 @@ export async function startStepThreads(
     // Every step gives the same result on one thread, only slower: train rather than stop.
     const reason = ((error as Error).message.split('\n')[0] ?? '').trim();
     logger.warn(
-      { threads, reason },
+      { details: { threads, reason } },
       `the training threads could not start (${reason}): training on one thread. A backbone kind registered in this thread only must be named in the config as backbone.plugin so that every thread imports it`,
     );
     return undefined;
   }
-  logger.info({ threads }, `computing each step on ${threads} threads`);
+  logger.info({ details: { threads } }, `computing each step on ${threads} threads`);
   return pool;
 }

@@ -2,11 +2,13 @@ import { existsSync, promises as fs } from 'node:fs';
 import { writeFileAtomic } from '@harma/core';
 import type { EmbeddingDiagnostics, RetrievalMetrics } from '@harma/metrics';
 
-/** One optimiser step. */
+/** One optimiser step. Epochs and steps count from 1, in this file as on the screen. */
 export interface StepRecord {
   type: 'step';
   epoch: number;
+  /** The step's number within its epoch. */
   step: number;
+  /** The step's number within the run (it ran at the schedule's λ(globalStep − 1)). */
   globalStep: number;
   lr: number;
   temp: number;
@@ -22,7 +24,9 @@ export interface StepRecord {
 export interface EvaluationRecord {
   type: 'evaluation';
   split: 'val' | 'test';
+  /** Validation: the epoch (from 1) just trained. Test: the epoch whose adapters were best (0: no validation ran, the last ones). */
   epoch: number;
+  /** Optimiser steps done by then. */
   globalStep: number;
   metrics: RetrievalMetrics;
   diagnostics: EmbeddingDiagnostics;
@@ -55,11 +59,11 @@ export class MetricsLog {
   }
 
   /**
-   * Keep only what happened up to a resumed state (steps numbered below `globalStep`, evaluations of finished
-   * epochs), so a resumed run does not log the killed run's lost steps twice. A torn last line
-   * from the kill is dropped too.
+   * Keep only what happened up to a resumed state — the first `stepsDone` steps, the validations of
+   * the first `epochsDone` epochs — so a resumed run does not log the stopped run's lost steps
+   * twice. A torn last line from a kill is dropped too.
    */
-  async truncateTo(globalStep: number, completedEpochs: number): Promise<void> {
+  async truncateTo(stepsDone: number, epochsDone: number): Promise<void> {
     if (!existsSync(this.file)) return;
     const kept: string[] = [];
     for (const line of (await fs.readFile(this.file, 'utf8')).split('\n')) {
@@ -70,7 +74,7 @@ export class MetricsLog {
       } catch {
         continue;
       }
-      const keep = record.type === 'step' ? record.globalStep < globalStep : record.split === 'val' && record.epoch < completedEpochs;
+      const keep = record.type === 'step' ? record.globalStep <= stepsDone : record.split === 'val' && record.epoch <= epochsDone;
       if (keep) kept.push(line);
     }
     await writeFileAtomic(this.file, kept.length > 0 ? `${kept.join('\n')}\n` : '');

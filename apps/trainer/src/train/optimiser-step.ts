@@ -4,10 +4,10 @@ import type { BatchGradients, BatchGradientsOptions, TrainingBatch } from '@harm
 import type { TrainConfig } from '../config/train-config';
 import type { MetricsLog, StepRecord } from './metrics-log';
 
-/** A loss that is not a finite number: the run stops, the last checkpoint stays as it was. */
+/** A loss that is not a finite number: the run stops, the last checkpoint stays as it was. Epoch and step count from 1. */
 export class NonFiniteLossError extends Error {
   constructor(readonly epoch: number, readonly step: number, readonly value: number) {
-    super(`loss is ${value} at epoch ${epoch + 1}, step ${step + 1}; the last checkpoint is kept (lower the learning rate or set training.gradientClip)`);
+    super(`loss is ${value} at epoch ${epoch}, step ${step}; the last checkpoint is kept (lower the learning rate or set training.gradientClip)`);
     this.name = 'NonFiniteLossError';
   }
 }
@@ -25,11 +25,12 @@ export interface OptimiserStepContext {
   log: MetricsLog;
 }
 
-/** Where a step falls in the run, and its learning rate (the schedule's value for `globalStep`). */
+/** Where a step falls in the run (counted from 1), and its learning rate (the schedule's value for `globalStep − 1`). */
 export interface StepPosition {
   epoch: number;
-  /** Batches of `epoch` applied before this one. */
+  /** The step's number within its epoch. */
   step: number;
+  /** The step's number within the run. */
   globalStep: number;
   lr: number;
 }

@@ -24,9 +24,9 @@ describe('ProgressDisplay on a terminal', () => {
     const { stream, text } = terminal();
     const display = new ProgressDisplay(true, stream);
     display.start(10, 0);
-    display.update(3, { epoch: 0, loss: 1.2345, lr: 1e-4 });
+    display.update(3, { epoch: 1, loss: 1.2345, lr: 1e-4 });
     getLogger('train').info('validation after epoch 1: r_mean 23.58');
-    display.update(6, { epoch: 1, loss: 0.9, lr: 2e-4 });
+    display.update(6, { epoch: 2, loss: 0.9, lr: 2e-4 });
     await new Promise((resolve) => setTimeout(resolve, 150));
     display.stop();
     // What a terminal shows: control sequences (cursor moves, line clears) removed.
@@ -60,7 +60,7 @@ describe('ProgressDisplay elsewhere (CI logs, files)', () => {
     stream.on('data', (chunk: Buffer) => (drawn += chunk.toString()));
     const display = new ProgressDisplay(true, stream);
     display.start(5, 0);
-    display.update(1, { epoch: 0, loss: 1, lr: 0 });
+    display.update(1, { epoch: 1, loss: 1, lr: 0 });
     display.stop();
     expect(drawn).toBe('');
   });

@@ -2,19 +2,36 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadSafetensors, writeSafetensors, type AdamW, type ModuleBuffer, type Parameter } from '@harma/core';
 
-/** Progress of a run, enough to continue it exactly where it stopped. */
+/** Progress of a run, enough to continue it exactly where it stopped. Epochs count from 1, as everywhere a person reads them. */
 export interface RunProgress {
-  /** Epoch being trained (0-based). */
-  epoch: number;
-  /** Batches of `epoch` already applied. */
+  /** Epochs completed; the one in progress is `epochsDone + 1`. */
+  epochsDone: number;
+  /** Steps of the epoch in progress already applied; when that is all of them, only its validation is left. */
   stepInEpoch: number;
   /** Optimiser steps applied since the start of the run. */
   globalStep: number;
-  /** Best validation r_mean so far and the epoch it came from (−1: none yet). */
+  /** Best validation r_mean so far and the epoch (from 1) it came from (0: none yet; r_mean −1). */
   bestValRMean: number;
   bestEpoch: number;
   /** Fingerprint of the settings that must not change across a resume. */
   fingerprint: string;
+}
+
+/** Progress as states written before epochs counted from 1 recorded it (`epoch` and `bestEpoch` from 0). */
+interface ZeroBasedProgress {
+  epoch: number;
+  stepInEpoch: number;
+  globalStep: number;
+  bestValRMean: number;
+  bestEpoch: number;
+  fingerprint: string;
+}
+
+function readProgress(json: string | undefined): RunProgress | null {
+  const progress = JSON.parse(json ?? 'null') as RunProgress | ZeroBasedProgress | null;
+  if (progress === null || 'epochsDone' in progress) return progress;
+  const { epoch, bestEpoch, ...rest } = progress;
+  return { ...rest, epochsDone: epoch, bestEpoch: bestEpoch + 1 };
 }
 
 const FORMAT = 'harma-js-training-state';
@@ -65,7 +82,7 @@ export async function loadTrainingState(
   const { metadata, tensors } = await loadSafetensors(file);
   try {
     if (metadata.format !== FORMAT) throw new Error(`${file}: not a training state (format ${metadata.format ?? 'missing'})`);
-    const progress = JSON.parse(metadata.progress ?? 'null') as RunProgress | null;
+    const progress = readProgress(metadata.progress);
     if (progress === null) throw new Error(`${file}: no progress record`);
     if (progress.fingerprint !== fingerprint) {
       throw new Error(`${file}: saved by a run with other settings (model, data or schedule changed); start a new output folder instead of --resume`);

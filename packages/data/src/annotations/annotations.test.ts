@@ -40,6 +40,8 @@ describe('training annotations', () => {
   it('refuses an image_id naming two images unless images are keyed by path', () => {
     const clash = [{ caption: 'x', image: 'train/other.tif', image_id: 7 }];
     expect(() => buildTrainAnnotations([['a.json', entries], ['b.json', clash]])).toThrow(/b\.json, entry 0, field "image_id".*a\.json entry 0/);
+    // The advice names the option in both places it can be given.
+    expect(() => buildTrainAnnotations([['a.json', entries], ['b.json', clash]])).toThrow(/pass the option imageKey: 'image' \(in a harma run config: data\.imageKey: image\)/);
     const byPath = buildTrainAnnotations([['a.json', entries], ['b.json', clash]], { imageKey: 'image' });
     expect(byPath.captions[4]?.imageIndex).toBe(2);
   });

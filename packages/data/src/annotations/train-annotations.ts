@@ -79,7 +79,7 @@ export function buildTrainAnnotations(sources: ReadonlyArray<readonly [string, u
         throw new AnnotationError(
           { file, entry: index, field: 'image_id' },
           `image_id ${JSON.stringify(entry.image_id)} names "${entry.image}" here but "${known.image}" in ${known.file} entry ${known.entry}; ` +
-            `use imageKey: 'image' to identify images by path`,
+            `to identify images by their path instead, pass the option imageKey: 'image' (in a harma run config: data.imageKey: image)`,
         );
       }
       captions.push({

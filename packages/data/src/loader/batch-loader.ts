@@ -125,7 +125,9 @@ export class BatchLoader {
     this.workers = this.#workerScript === undefined ? 0 : requested;
     this.#cache = options.cache === true ? new Map() : undefined;
     this.#options = options;
-    if (this.dropLast && samples.length < batchSize) throw new RangeError(`${samples.length} samples make no full batch of ${batchSize} (dropLast)`);
+    if (this.dropLast && samples.length < batchSize) {
+      throw new RangeError(`${samples.length} samples make no full batch of ${batchSize} (dropLast drops an incomplete one): use a batchSize of at most ${samples.length}, or dropLast: false`);
+    }
   }
 
   /** Batches in one epoch. */
@@ -218,7 +220,7 @@ export class BatchLoader {
   #unreadableImage(index: number, file: string, message: string, epoch: number): undefined {
     const reason = message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message;
     if ((this.#options.onMissingImage ?? 'fail') === 'fail') throw new ImageDecodeError(file, reason);
-    if (!this.skipped.some((s) => s.path === file)) getLogger('data').warn({ path: file, reason }, 'skipping an unreadable image');
+    if (!this.skipped.some((s) => s.path === file)) getLogger('data').warn({ details: { path: file, reason } }, `skipping an unreadable image, ${file}: ${reason}`);
     this.skipped.push({ index, path: file, reason, epoch });
     return undefined;
   }
