@@ -15,7 +15,7 @@ const IN_FLIGHT = 4;
 const THROUGHPUT_SECONDS = 10;
 const K = 10;
 
-interface QueryFile {
+export interface QueryFile {
   dim: number;
   fingerprint: string;
   queries: number[][];
