@@ -16,21 +16,21 @@
  *   npm run bench            (in apps/server)
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { SeededRandom } from '@harma/core';
 import pino from 'pino';
 import { hostTopK } from '@harma/metrics';
 import { createServer, type HarmaServer } from '../src/server';
 import type { NewImage } from '../src/store/metadata-store';
 import { exportTinyModel } from '../test/helpers/tiny-model';
+import { EmbeddingSource } from './embedding-source';
+import { percentile, rssMiB, timeEach } from './timing';
 import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
 
 const VECTORS = Number(process.env.HARMA_BENCH_VECTORS ?? 100_000);
 const DIM = 512;
-const CLUSTERS = 512;
 const SEARCH_QUERIES = 2000;
 const FLAT_QUERIES = 50;
 const RECALL_QUERIES = 200;
@@ -39,66 +39,6 @@ const MAX_SECONDS_PER_RUN = 30;
 const RESULTS_FILE = repositoryResultsFile();
 const CACHE = path.join(os.tmpdir(), `harma-server-bench-v2-${VECTORS}x${DIM}`);
 const logger = pino({ level: process.env.HARMA_LOG_LEVEL ?? 'warn' });
-
-const LATENT = 32;
-
-/**
- * Synthetic embeddings shaped like real ones: unit vectors on a low-dimensional manifold (a 32-d
- * latent mapped into 512-d) around a few hundred cluster centres, plus a little isotropic noise.
- * Real embeddings have a low intrinsic dimension; isotropic 512-d noise would make every
- * neighbour equally far and nearest-neighbour search meaningless.
- */
-class EmbeddingSource {
-  private readonly rng: SeededRandom;
-  private readonly centres: Float32Array[];
-  private readonly projection: Float32Array;
-
-  constructor(seed: string) {
-    // Centres and projection come from one fixed seed: gallery and queries share the manifold.
-    const world = new SeededRandom('embedding-world');
-    this.centres = Array.from({ length: CLUSTERS }, () => this.unit(Float32Array.from({ length: DIM }, () => world.normal())));
-    this.projection = Float32Array.from({ length: DIM * LATENT }, () => world.normal() / Math.sqrt(DIM));
-    this.rng = new SeededRandom(seed);
-  }
-
-  private unit(v: Float32Array): Float32Array {
-    let norm = 0;
-    for (const x of v) norm += x * x;
-    norm = Math.sqrt(norm);
-    for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) / norm;
-    return v;
-  }
-
-  next(): Float32Array {
-    const centre = this.centres[Math.floor(this.rng.uniform() * CLUSTERS)] as Float32Array;
-    const latent = Float32Array.from({ length: LATENT }, () => this.rng.normal() * 0.12);
-    const v = new Float32Array(DIM);
-    for (let i = 0; i < DIM; i++) {
-      let offset = 0;
-      for (let j = 0; j < LATENT; j++) offset += (this.projection[i * LATENT + j] as number) * (latent[j] as number);
-      v[i] = (centre[i] as number) + offset + this.rng.normal() * 0.004;
-    }
-    return this.unit(v);
-  }
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-function timeEach(count: number, run: (i: number) => void): number[] {
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = process.hrtime.bigint();
-    run(i);
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return times.sort((a, b) => a - b);
-}
-
-function rssMiB(): number {
-  return process.memoryUsage().rss / 2 ** 20;
-}
 
 async function open(model: string): Promise<HarmaServer> {
   return createServer({ model, gallery: path.join(CACHE, 'gallery'), indexDir: path.join(CACHE, 'index'), port: 0, indexOnStart: false, rateLimit: false }, { logger });
@@ -109,8 +49,8 @@ async function ensureIndex(model: string, results: BenchResult[]): Promise<void>
   const server = await open(model);
   try {
     if (server.gallery.size === VECTORS) return;
-    const { store, vectors } = server.gallery;
-    if (server.gallery.size > 0) store.apply({ removeIds: store.all().map((row) => row.id) });
+    const { store } = server.gallery;
+    if (server.gallery.size > 0) await store.apply({ removeIds: (await store.all()).map((row) => row.id) });
     const source = new EmbeddingSource('gallery');
     const started = Date.now();
     for (let start = 0; start < VECTORS; start += 2000) {
@@ -118,10 +58,10 @@ async function ensureIndex(model: string, results: BenchResult[]): Promise<void>
       for (let i = start; i < Math.min(VECTORS, start + 2000); i++) {
         batch.push({ path: `synthetic/${String(i).padStart(6, '0')}.png`, hash: `synthetic-${i}`, size: 0, mtimeMs: 0, width: 256, height: 256, vector: source.next() });
       }
-      store.apply({ add: batch }).forEach((record, i) => vectors.add(record.id, (batch[i] as NewImage).vector));
+      await store.apply({ add: batch });
       process.stdout.write(`\r  building the index: ${Math.min(VECTORS, start + 2000)} / ${VECTORS}`);
     }
-    await vectors.snapshot();
+    await store.flush();
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`\n  built in ${seconds.toFixed(1)} s\n`);
     results.push(benchResult('server.index.build-throughput', VECTORS / seconds, 'vectors/s (SQLite + HNSW insert)'));
@@ -174,7 +114,8 @@ async function main(): Promise<void> {
   const server = await open(model);
   const openSeconds = (Date.now() - opened) / 1000;
   const rssAfter = rssMiB();
-  const snapshotBytes = (await stat(path.join(CACHE, 'index', 'vectors', `vectors-${server.gallery.vectors.snapshotPosition}.hnsw`))).size;
+  const snapshotFile = (await readdir(path.join(CACHE, 'index', 'vectors'))).find((name) => name.endsWith('.hnsw'));
+  const snapshotBytes = (await stat(path.join(CACHE, 'index', 'vectors', snapshotFile ?? 'missing.hnsw'))).size;
   const sqliteBytes = (await stat(path.join(CACHE, 'index', 'index.sqlite'))).size;
   results.push(
     benchResult('server.index.open-seconds', openSeconds, `s to open ${VECTORS} vectors (snapshot load + checks)`),
@@ -189,20 +130,20 @@ async function main(): Promise<void> {
     // Index search alone, against an exact flat scan of the same vectors.
     const queries = new EmbeddingSource('queries');
     const searchQueries = Array.from({ length: SEARCH_QUERIES }, () => queries.next());
-    timeEach(200, (i) => gallery.search(searchQueries[i] as Float32Array, K));
-    const hnswTimes = timeEach(SEARCH_QUERIES, (i) => gallery.search(searchQueries[i] as Float32Array, K));
+    await timeEach(200, (i) => gallery.search(searchQueries[i] as Float32Array, K));
+    const hnswTimes = await timeEach(SEARCH_QUERIES, (i) => gallery.search(searchQueries[i] as Float32Array, K));
     const matrix = new Float32Array(VECTORS * DIM);
     const ids: number[] = [];
-    for (const { id, vector } of gallery.store.vectors(4096)) {
+    for await (const { id, vector } of gallery.store.vectors(4096)) {
       matrix.set(vector, ids.length * DIM);
       ids.push(id);
     }
-    const flatTimes = timeEach(FLAT_QUERIES, (i) => hostTopK(matrix, DIM, searchQueries[i] as Float32Array, K));
+    const flatTimes = await timeEach(FLAT_QUERIES, (i) => hostTopK(matrix, DIM, searchQueries[i] as Float32Array, K));
     let found = 0;
     for (let q = 0; q < RECALL_QUERIES; q++) {
       const query = searchQueries[q] as Float32Array;
       const exact = new Set(hostTopK(matrix, DIM, query, K).map((hit) => ids[hit.index]));
-      found += gallery.search(query, K).filter((hit) => exact.has(hit.id)).length;
+      found += (await gallery.search(query, K)).filter((hit) => exact.has(hit.id)).length;
     }
     const hnswMean = hnswTimes.reduce((a, b) => a + b, 0) / hnswTimes.length;
     const flatMean = flatTimes.reduce((a, b) => a + b, 0) / flatTimes.length;

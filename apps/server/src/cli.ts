@@ -3,24 +3,14 @@ import { Command } from 'commander';
 import { getLogger } from '@harma/core';
 import { serveCommand } from './cli/serve-command';
 import { siteCommand } from './cli/site-command';
-import type { ServerOptions } from './options';
-import { createServer } from './server';
+import { indexCommand } from './cli/index-command';
 import { serveUntilSignal } from './cli/serve-until-signal';
-
-async function indexOnly(options: ServerOptions): Promise<void> {
-  const server = await createServer({ ...options, indexOnStart: false });
-  try {
-    await server.gallery.reindex();
-  } finally {
-    await server.close();
-  }
-}
 
 const program = new Command('harma-server').description('HarMA.js retrieval service: text → image, image → image and image → caption search over an image folder');
 program.addCommand(serveCommand('serve', async (options) => {
   await serveUntilSignal(options);
 }).description('index the gallery (new and changed files) and serve the API and web page'));
-program.addCommand(serveCommand('index', indexOnly).description('index the gallery (new and changed files) and exit'));
+program.addCommand(indexCommand('index'));
 program.addCommand(siteCommand('site'));
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -9,6 +9,7 @@ export { serverOptionsSchema, resolveServerOptions, ENGINES } from './options';
 export type { ServerOptions, ResolvedServerOptions, EngineChoice } from './options';
 export { serveCommand, serverOptionsFromFlags } from './cli/serve-command';
 export { serveUntilSignal } from './cli/serve-until-signal';
+export { indexCommand } from './cli/index-command';
 export { siteCommand } from './cli/site-command';
 
 // Model
@@ -22,6 +23,14 @@ export type { GalleryOptions, GalleryHit } from './gallery/gallery';
 export type { IndexingProgress } from './gallery/index-gallery';
 export { scanGallery } from './gallery/scan-gallery';
 export type { GalleryFile } from './gallery/scan-gallery';
+export { parseShard, shardOf } from './gallery/shard';
+export type { Shard } from './gallery/shard';
+export { STORE_KINDS } from './store/gallery-store';
+export type { GalleryStore, StoreKind, StoreHit, StoreChange, CachedCaption } from './store/gallery-store';
+export { SqliteGalleryStore } from './store/sqlite-gallery-store';
+export type { SqliteStoreOptions } from './store/sqlite-gallery-store';
+export { LanceGalleryStore, DEFAULT_LANCE_TUNING } from './store/lance-gallery-store';
+export type { LanceStoreOptions, LanceTuning } from './store/lance-gallery-store';
 export { MetadataStore } from './store/metadata-store';
 export type { ImageRecord, NewImage, SkippedFile } from './store/metadata-store';
 export { VectorIndex } from './store/vector-index';

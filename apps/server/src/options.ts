@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod/v4';
 import { defaultIndexDir } from './gallery/index-location';
+import { parseShard } from './gallery/shard';
+import { STORE_KINDS } from './store/gallery-store';
+import { DEFAULT_LANCE_TUNING } from './store/lance-gallery-store';
 
 /** Inference engines the server can load a model folder with. */
 export const ENGINES = ['auto', 'ort', 'tfjs'] as const;
@@ -46,6 +49,25 @@ const vectorIndexSchema = z
     efSearch: z.number().int().min(1).max(10_000).default(128),
     /** Write a snapshot of the vector index after this many changes (the change log covers the rest). */
     snapshotEvery: positiveInt(100_000_000).default(5000),
+  })
+  .strict();
+
+const lanceSchema = z
+  .object({
+    /** Table name (`<name>_skipped` and `<name>_captions` sit beside it). */
+    table: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default(DEFAULT_LANCE_TUNING.table),
+    /** How often a reader looks for other processes' commits, in ms (0: on every read). */
+    refreshMs: z.number().int().min(0).max(3_600_000).default(DEFAULT_LANCE_TUNING.refreshMs),
+    /** Build the vector index (IVF-PQ, cosine) once the table holds this many rows; smaller tables are searched exactly. */
+    indexMinRows: positiveInt(1_000_000_000).default(DEFAULT_LANCE_TUNING.indexMinRows),
+    /** Fold new rows into the vector index once this many (and a tenth of the indexed ones) are outside it. */
+    indexBatchRows: positiveInt(1_000_000_000).default(DEFAULT_LANCE_TUNING.indexBatchRows),
+    /** IVF partitions probed per query (0: a twentieth of the partitions, at least 20). */
+    nprobes: z.number().int().min(0).max(100_000).default(DEFAULT_LANCE_TUNING.nprobes),
+    /** Candidates re-ranked on the stored full vectors, as a multiple of k. */
+    refineFactor: positiveInt(1000).default(DEFAULT_LANCE_TUNING.refineFactor),
+    /** Object-store settings passed to LanceDB (credentials, endpoint, region); its environment variables work too. */
+    storageOptions: z.record(z.string(), z.string()).optional(),
   })
   .strict();
 
@@ -103,13 +125,20 @@ export const serverOptionsSchema = z
      */
     trustProxy: z.union([z.boolean(), z.string().min(1).max(2000)]).default(false),
     vectorIndex: vectorIndexSchema.default(vectorIndexSchema.parse({})),
+    /** Where the index lives: `sqlite` (SQLite + in-memory HNSW in the index folder, one process) or `lance` (one Lance table at `storeUri`, shared by processes and machines). Default: `lance` when `storeUri` is given, else `sqlite`. */
+    store: z.enum(STORE_KINDS).optional(),
+    /** The Lance database: a folder, or an object-store URI (`s3://bucket/prefix`, `gs://…`, `az://…`). Default with `store: 'lance'`: `<indexDir>/lance`. */
+    storeUri: z.string().min(1).optional(),
+    lance: lanceSchema.default(lanceSchema.parse({})),
+    /** Index only the files of this shard (`i/n`, by a stable hash of the gallery-relative path); rows of other shards are left alone. Default: every file. */
+    shard: z.string().regex(/^\d+\/\d+$/, 'a shard is i/n, e.g. 0/4').optional(),
   })
   .strict();
 
 /** What callers pass (fields with defaults may be left out). */
 export type ServerOptions = z.input<typeof serverOptionsSchema>;
 /** After validation and defaults. */
-export type ResolvedServerOptions = z.output<typeof serverOptionsSchema> & { indexDir: string };
+export type ResolvedServerOptions = Omit<z.output<typeof serverOptionsSchema>, 'store'> & { indexDir: string; store: (typeof STORE_KINDS)[number] };
 
 /** Validate options (errors name the field) and fill in defaults; paths become absolute. */
 export function resolveServerOptions(options: ServerOptions): ResolvedServerOptions {
@@ -120,6 +149,14 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
   }
   const value = parsed.data;
   const gallery = path.resolve(value.gallery);
+  const store = value.store ?? (value.storeUri === undefined ? 'sqlite' : 'lance');
+  if (store === 'sqlite' && value.storeUri !== undefined) throw new Error('invalid server options: storeUri: a store URI needs the lance store (store: "lance", --store lance)');
+  try {
+    if (value.shard !== undefined) parseShard(value.shard);
+  } catch (error) {
+    throw new Error(`invalid server options: shard: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const indexDir = path.resolve(value.indexDir ?? defaultIndexDir(gallery));
   return {
     ...value,
     gallery,
@@ -128,6 +165,9 @@ export function resolveServerOptions(options: ServerOptions): ResolvedServerOpti
     vocabulary: value.vocabulary === undefined ? undefined : path.resolve(value.vocabulary),
     weights: value.weights?.map((file) => path.resolve(file)),
     adapters: value.adapters === undefined ? undefined : path.resolve(value.adapters),
-    indexDir: path.resolve(value.indexDir ?? defaultIndexDir(gallery)),
+    indexDir,
+    store,
+    // A local folder becomes absolute (processes started elsewhere name the same table); URIs stay as given.
+    storeUri: store === 'lance' ? (value.storeUri === undefined ? path.join(indexDir, 'lance') : /^[a-z][a-z0-9+.-]*:\/\//i.test(value.storeUri) ? value.storeUri : path.resolve(value.storeUri)) : undefined,
   };
 }

@@ -8,6 +8,7 @@ import { instrumentEncoder } from './encoder/instrumented-encoder';
 import { loadModelEncoder } from './encoder/load-model-encoder';
 import type { ServerEncoder } from './encoder/server-encoder';
 import { Gallery } from './gallery/gallery';
+import { parseShard } from './gallery/shard';
 import { buildApp } from './http/build-app';
 import { readPageFiles } from './http/routes/page-routes';
 import { apiSchemas } from './http/schemas';
@@ -64,7 +65,8 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
     const metricsSlot: { metrics?: ServerMetrics } = {};
     const encoder = instrumentEncoder(baseEncoder, (modality, seconds) => metricsSlot.metrics?.encoderDuration.observe({ modality }, seconds));
     // The index is not in the image folder by default (see `defaultIndexDir`): say where it is.
-    logger.info({ gallery: resolved.gallery, indexDir: resolved.indexDir }, `the index of ${resolved.gallery} is in ${resolved.indexDir}`);
+    if (resolved.store === 'sqlite') logger.info({ gallery: resolved.gallery, indexDir: resolved.indexDir }, `the index of ${resolved.gallery} is in ${resolved.indexDir}`);
+    else logger.info({ gallery: resolved.gallery, storeUri: resolved.storeUri, indexDir: resolved.indexDir }, `the index of ${resolved.gallery} is the lance table at ${resolved.storeUri as string} (thumbnails in ${resolved.indexDir})`);
     gallery = await Gallery.open(
       {
         root: resolved.gallery,
@@ -73,6 +75,10 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
         maxImagePixels: resolved.limits.maxImagePixels,
         thumbnailSize: resolved.thumbnailSize,
         vectorIndex: resolved.vectorIndex,
+        store: resolved.store,
+        storeUri: resolved.storeUri,
+        lance: resolved.lance,
+        shard: resolved.shard === undefined ? undefined : parseShard(resolved.shard),
       },
       encoder,
       logger,
@@ -85,7 +91,7 @@ export async function createServer(options: ServerOptions, dependencies: ServerD
     const metrics = new ServerMetrics({
       images: () => openGallery.size,
       captions: () => captions.size,
-      pendingChanges: () => openGallery.vectors.pendingChanges,
+      pendingChanges: () => openGallery.store.pendingChanges,
       indexing: () => openGallery.indexing,
     });
     metricsSlot.metrics = metrics;

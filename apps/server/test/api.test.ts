@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiSchemas } from '../src/http/schemas';
+import { STORE_KINDS } from '../src/store/gallery-store';
 import { dot, postImage } from './helpers/http';
 import { serverFixture, type ServerFixture } from './helpers/server-fixture';
 import { testImageBytes } from './helpers/test-images';
@@ -10,7 +11,8 @@ import { testImageBytes } from './helpers/test-images';
 const KEY = 'test-key-123456';
 const CAPTIONS = ['Many planes are parked next to a terminal.', 'A river crosses a green forest.', 'Two bridges over a wide river', 'A port with ships.', 'Dense residential buildings'];
 
-describe('the HTTP API on a tiny exported model', () => {
+// Both stores behind one API: the embedded default and the Lance table (at its default URI, <indexDir>/lance).
+describe.each(STORE_KINDS)('the HTTP API on a tiny exported model (%s store)', (store) => {
   let fixture: ServerFixture;
   let schemas: ReturnType<typeof apiSchemas>;
   /** Embedding of every gallery file, computed through /api/embed/image (independent of the index). */
@@ -29,7 +31,7 @@ describe('the HTTP API on a tiny exported model', () => {
   };
 
   beforeAll(async () => {
-    fixture = await serverFixture({ images: 24, overrides: { batchSize: 5 } });
+    fixture = await serverFixture({ images: 24, overrides: { batchSize: 5, store } });
     const captionsFile = path.join(fixture.root, 'captions.txt');
     await writeFile(captionsFile, CAPTIONS.join('\n'));
     await fixture.restart({ captions: captionsFile });
@@ -107,18 +109,20 @@ describe('the HTTP API on a tiny exported model', () => {
   });
 
   it('serves JPEG thumbnails, cached on disk by content hash', async () => {
-    const response = await app().inject({ url: '/api/gallery/1/thumbnail' });
+    // The first image by path (id 1 in the SQLite store; Lance ids derive from path and content).
+    const first = (await fixture.server.gallery.store.page(0, 1)).items[0];
+    const response = await app().inject({ url: `/api/gallery/${first?.id}/thumbnail` });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('image/jpeg');
     const meta = await sharp(response.rawPayload).metadata();
     expect(meta).toMatchObject({ format: 'jpeg', width: 40, height: 32 });
-    const again = await app().inject({ url: '/api/gallery/1/thumbnail' });
+    const again = await app().inject({ url: `/api/gallery/${first?.id}/thumbnail` });
     expect(again.rawPayload.equals(response.rawPayload)).toBe(true);
   });
 
   it('answers 404 for the thumbnail of a file removed behind the server\'s back, naming no server path', async () => {
     const file = fixture.images[11] as string;
-    const record = fixture.server.gallery.store.getByPath(file);
+    const record = await fixture.server.gallery.store.getByPath(file);
     // Moved away and back (a rename keeps the time stamp, so the index need not notice).
     await rename(path.join(fixture.gallery, file), path.join(fixture.gallery, '.moved-away.png'));
     const response = await app().inject({ url: `/api/gallery/${record?.id}/thumbnail` });
@@ -164,11 +168,11 @@ describe('the HTTP API on a tiny exported model', () => {
       failing.mockRestore();
     }
     expect(await readdir(fixture.gallery)).toEqual(before);
-    expect(fixture.server.gallery.store.getByPath('failed/new/scene.png')).toBeUndefined();
+    expect(await fixture.server.gallery.store.getByPath('failed/new/scene.png')).toBeUndefined();
   });
 
   it('deletes an image with the key: gone from the index, the listing and the folder', async () => {
-    const target = fixture.server.gallery.store.getByPath(fixture.images[5] as string);
+    const target = await fixture.server.gallery.store.getByPath(fixture.images[5] as string);
     expect(target).toBeDefined();
     expect((await app().inject({ method: 'DELETE', url: `/api/gallery/${target?.id}` })).statusCode).toBe(401);
     const response = await app().inject({ method: 'DELETE', url: `/api/gallery/${target?.id}`, headers: { 'x-api-key': KEY } });
@@ -191,7 +195,7 @@ describe('the HTTP API on a tiny exported model', () => {
     expect(gallery.progress).toMatchObject({ total: 0, added: 0, updated: 0, removed: 0 });
     const before = await encoderCalls();
     const changed = fixture.images[0] as string;
-    const oldId = gallery.store.getByPath(changed)?.id;
+    const oldId = (await gallery.store.getByPath(changed))?.id;
     await writeFile(path.join(fixture.gallery, changed), await testImageBytes('changed'));
     await copyFile(path.join(fixture.gallery, fixture.images[1] as string), path.join(fixture.gallery, 'copy-of-1.png'));
     await rm(path.join(fixture.gallery, fixture.images[2] as string));
@@ -202,9 +206,10 @@ describe('the HTTP API on a tiny exported model', () => {
     expect(gallery.progress).toMatchObject({ state: 'idle', total: 3, added: 1, updated: 1, removed: 1, skipped: 1 });
     // Only the changed file was embedded: the copy reused the stored vector of identical bytes.
     expect(await encoderCalls()).toBe(before + 1);
-    const copy = gallery.store.getByPath('copy-of-1.png');
-    expect(Array.from(gallery.store.vector(copy?.id as number) ?? [])).toEqual(Array.from(gallery.store.vector(gallery.store.getByPath(fixture.images[1] as string)?.id as number) ?? []));
-    expect(gallery.store.getByPath(changed)?.id).not.toBe(oldId);
+    const copy = await gallery.store.getByPath('copy-of-1.png');
+    const original = await gallery.store.getByPath(fixture.images[1] as string);
+    expect(Array.from((await gallery.store.vector(copy?.id as number)) ?? [])).toEqual(Array.from((await gallery.store.vector(original?.id as number)) ?? []));
+    expect((await gallery.store.getByPath(changed))?.id).not.toBe(oldId);
     const skipped = schemas.skippedResponse.parse((await app().inject({ url: '/api/gallery/skipped' })).json());
     expect(skipped.items).toEqual([{ path: 'broken.png', size: 19, reason: expect.stringContaining('not a readable image') }]);
     // Nothing changed since: nothing to do, the broken file is not retried.

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_KINDS } from '../src/store/gallery-store';
 import type { ImageRecord } from '../src/store/metadata-store';
 import { GALLERY_TRAPS, hostileCases, type HostileCase } from './helpers/hostile-cases';
 import { postImage } from './helpers/http';
@@ -27,7 +28,7 @@ async function listTree(dir: string, skip: readonly string[] = [], prefix = ''):
   return out.sort();
 }
 
-describe('hostile and malformed requests', () => {
+describe.each(STORE_KINDS)('hostile and malformed requests (%s store)', (store) => {
   let fixture: ServerFixture;
   let outside: string;
   let cases: HostileCase[];
@@ -38,7 +39,7 @@ describe('hostile and malformed requests', () => {
   const snapshot = (): Promise<string[]> => listTree(fixture.root, [fixture.server.options.indexDir]);
 
   beforeAll(async () => {
-    fixture = await serverFixture({ images: 10, overrides: { apiKey: KEY, limits: LIMITS } });
+    fixture = await serverFixture({ images: 10, overrides: { apiKey: KEY, limits: LIMITS, store } });
     await fixture.server.gallery.reindex();
     // A symbolic link inside the gallery pointing outside it: uploads must not follow it.
     outside = await mkdtemp(path.join(os.tmpdir(), 'harma-outside-'));
@@ -53,8 +54,8 @@ describe('hostile and malformed requests', () => {
     await mkdir(path.join(fixture.gallery, GALLERY_TRAPS.folderImage));
     const valid = await testImageBytes('valid');
     const bomb = await sharp({ create: { width: 1200, height: 1000, channels: 3, background: '#203040' } }).png().toBuffer();
-    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: fixture.server.gallery.store.all()[0]?.id as number, existingPath: fixture.images[0] as string });
-    rowsBefore = fixture.server.gallery.store.all();
+    cases = await hostileCases({ key: KEY, valid, bomb, uploadBytes: LIMITS.uploadBytes, jsonBodyBytes: LIMITS.jsonBodyBytes, existingId: (await fixture.server.gallery.store.all())[0]?.id as number, existingPath: fixture.images[0] as string });
+    rowsBefore = await fixture.server.gallery.store.all();
     treeBefore = await snapshot();
     outsideBefore = await listTree(outside);
   });
@@ -161,7 +162,7 @@ describe('hostile and malformed requests', () => {
   });
 
   it('left the index and the gallery folder unchanged, created nothing anywhere else, and still searches', async () => {
-    expect(fixture.server.gallery.store.all()).toEqual(rowsBefore);
+    expect(await fixture.server.gallery.store.all()).toEqual(rowsBefore);
     expect(fixture.server.gallery.size).toBe(rowsBefore.length);
     // No file, no folder (not even an empty `uploads/`), nothing at a link's target.
     expect(await snapshot()).toEqual(treeBefore);

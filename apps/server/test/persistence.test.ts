@@ -1,60 +1,21 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultIndexDir } from '../src/gallery/index-location';
 import { createServer, type HarmaServer } from '../src/server';
 import { MetadataStore } from '../src/store/metadata-store';
+import { CLI, runCli, type ChildRun } from './helpers/cli-child';
 import { captureLogs } from './helpers/server-fixture';
 import { writeTestImages } from './helpers/test-images';
 import { exportTinyModel } from './helpers/tiny-model';
 
-const CLI = path.resolve(__dirname, '../dist/cli.js');
 const IMAGES = 600;
 
-interface ChildRun {
-  /** `done` of the last progress line read before the signal. */
-  doneAtSignal: number;
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  lines: Array<Record<string, unknown>>;
-}
-
-/**
- * Run `harma-server serve` on the folders in a child process and send `signal` once it has logged
- * indexing progress of at least `after` images.
- */
+/** Run `harma-server serve` on the folders and send `signal` once it has logged indexing progress of at least `after` images. */
 function serveAndSignal(args: string[], env: NodeJS.ProcessEnv, signal: NodeJS.Signals, after: number): Promise<ChildRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'serve', ...args], { env: { ...process.env, ...env, HARMA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const lines: Array<Record<string, unknown>> = [];
-    let doneAtSignal = -1;
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the child logged no indexing progress ≥ ${after} in 60 s:\n${lines.map((line) => JSON.stringify(line)).join('\n')}`));
-    }, 60_000);
-    createInterface({ input: child.stderr }).on('line', (text) => {
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        line = { msg: text };
-      }
-      lines.push(line);
-      if (doneAtSignal < 0 && line.msg === 'indexing progress' && (line.done as number) >= after) {
-        doneAtSignal = line.done as number;
-        child.kill(signal);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (exitCode, exitSignal) => {
-      clearTimeout(timer);
-      resolve({ doneAtSignal, exitCode, signal: exitSignal, lines });
-    });
-  });
+  return runCli(['serve', ...args], { env, signal: { name: signal, after }, timeoutMs: 60_000 });
 }
 
 describe('the index on disk', () => {
@@ -104,20 +65,20 @@ describe('the index on disk', () => {
     try {
       // Every committed row is searchable, and nothing else: the vector index matches the database.
       expect(server.gallery.size).toBe(committed);
-      const rows = server.gallery.store.all();
+      const rows = await server.gallery.store.all();
       for (const row of rows.filter((_, i) => i % 7 === 0)) {
-        const vector = server.gallery.store.vector(row.id) as Float32Array;
-        expect(server.gallery.search(vector, 1)[0]).toMatchObject({ id: row.id, score: expect.closeTo(1, 4) });
+        const vector = (await server.gallery.store.vector(row.id)) as Float32Array;
+        expect((await server.gallery.search(vector, 1))[0]).toMatchObject({ id: row.id, score: expect.closeTo(1, 4) });
       }
       await server.gallery.reindex();
       expect(server.gallery.progress).toMatchObject({ state: 'idle', total: IMAGES - committed, added: IMAGES - committed, updated: 0, skipped: 0 });
       expect(server.gallery.size).toBe(IMAGES);
-      expect(new Set(server.gallery.store.all().map((row) => row.path))).toEqual(new Set(images));
+      expect(new Set((await server.gallery.store.all()).map((row) => row.path))).toEqual(new Set(images));
       // The stored vectors are the model's embeddings of the files, before and after the kill.
       for (const file of [images[0], images[run.doneAtSignal - 1], images[IMAGES - 1]] as string[]) {
         const prepared = await server.encoder.prepareImage(await readFile(path.join(gallery, file)), { name: file, maxPixels: 1e6 });
         const [expected] = await server.encoder.encodeImages([prepared]);
-        const stored = server.gallery.store.vector(server.gallery.store.getByPath(file)?.id as number) as Float32Array;
+        const stored = (await server.gallery.store.vector((await server.gallery.store.getByPath(file))?.id as number)) as Float32Array;
         stored.forEach((value, i) => expect(value).toBeCloseTo((expected as Float32Array)[i] as number, 5));
       }
       await expect(open()).rejects.toThrow(`is in use by process ${process.pid}`);
@@ -150,7 +111,7 @@ describe('the index on disk', () => {
     server = await open();
     try {
       expect(server.gallery.size).toBe(IMAGES);
-      expect(server.gallery.vectors.pendingChanges).toBe(0);
+      expect(server.gallery.store.pendingChanges).toBe(0);
       await server.gallery.reindex();
       expect(server.gallery.progress).toMatchObject({ total: 0, added: 0 });
     } finally {

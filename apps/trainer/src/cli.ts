@@ -11,7 +11,7 @@ import { splitAnnotationsCommand } from './commands/split-annotations';
 import { tokenizeCommand } from './commands/tokenize';
 import { evaluateCommand, formatEvaluationRows } from './commands/evaluate';
 import { exportCommand } from './commands/export';
-import { serveCommand, serveUntilSignal, siteCommand } from '@harma/server';
+import { indexCommand, serveCommand, serveUntilSignal, siteCommand } from '@harma/server';
 import { trainCommand, type TrainFlags } from './commands/train';
 import { superviseTraining } from './commands/train-supervisor';
 import { demoCommand } from './commands/demo';
@@ -112,6 +112,8 @@ program.addCommand(
     await serveUntilSignal(options);
   }).description('serve text-to-image and image-to-text search over a gallery folder (HTTP API + web page)'),
 );
+
+program.addCommand(indexCommand('index'));
 
 program.addCommand(siteCommand('site'));
 

@@ -1,30 +1,14 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { syntheticDatasetFiles } from '@harma/data';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeTinyRun } from './tiny-run';
-
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
-const run = (args: string[], cwd: string) => promisify(execFile)(process.execPath, [cli, ...args], { cwd });
+import { describe, expect, it } from 'vitest';
+import { exportedTinyModel, runCli as run } from './exported-tiny-model';
 
 describe('harma site: the README recipe, harma export then harma site', () => {
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'harma-site-cli-'));
-    await writeTinyRun(dir);
-    await run(['export', '--config', 'run.yaml', '--out', 'model', '--no-verify'], dir);
-  });
-
-  afterAll(async () => {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-  });
+  const folder = exportedTinyModel('harma-site-cli-');
 
   it('writes the site of an exported model and a gallery, and says how to serve it', async () => {
+    const dir = folder();
     const gallery = path.relative(dir, syntheticDatasetFiles(path.join(dir, 'data')).imageRoot);
     const { stdout, stderr } = await run(['site', '--model', 'model', '--gallery', gallery, '--out', 'site'], dir);
     expect(stdout).toMatch(/^wrote .*site: 64 images, int8 text model, [\d.]+ MB in [\d.]+ s\nserve the folder with any static file host/);
@@ -35,6 +19,7 @@ describe('harma site: the README recipe, harma export then harma site', () => {
   });
 
   it('refuses to replace a folder that is not a site, and says why', async () => {
+    const dir = folder();
     await mkdir(path.join(dir, 'notes'));
     await writeFile(path.join(dir, 'notes', 'keep.txt'), 'mine');
     const failure = run(['site', '--model', 'model', '--gallery', 'data', '--out', 'notes', '--no-progress'], dir);

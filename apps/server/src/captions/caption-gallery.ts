@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ServerEncoder } from '../encoder/server-encoder';
-import type { MetadataStore } from '../store/metadata-store';
+import type { GalleryStore } from '../store/gallery-store';
 import type { CaptionEntry } from './caption-file';
 import { hostTopK } from '@harma/metrics';
 
@@ -38,21 +38,21 @@ export class CaptionGallery {
     return new CaptionGallery([], new Float32Array(0), dim);
   }
 
-  static async build(entries: readonly CaptionEntry[], encoder: ServerEncoder, cache: MetadataStore, options: { batchSize: number; logger: Logger }): Promise<CaptionGallery> {
+  static async build(entries: readonly CaptionEntry[], encoder: ServerEncoder, cache: Pick<GalleryStore, 'cachedCaptionVector' | 'cacheCaptionVectors'>, options: { batchSize: number; logger: Logger }): Promise<CaptionGallery> {
     const dim = encoder.embedDim;
     const matrix = new Float32Array(entries.length * dim);
     const missing: number[] = [];
-    entries.forEach((entry, index) => {
-      const cached = cache.cachedCaptionVector(captionKey(entry.normalized));
+    for (const [index, entry] of entries.entries()) {
+      const cached = await cache.cachedCaptionVector(captionKey(entry.normalized));
       if (cached !== undefined && cached.length === dim) matrix.set(cached, index * dim);
       else missing.push(index);
-    });
+    }
     const started = Date.now();
     for (let start = 0; start < missing.length; start += options.batchSize) {
       const rows = missing.slice(start, start + options.batchSize);
       const vectors = await encoder.encodeTexts(rows.map((row) => (entries[row] as CaptionEntry).normalized));
       rows.forEach((row, i) => matrix.set(vectors[i] as Float32Array, row * dim));
-      cache.cacheCaptionVectors(rows.map((row, i) => ({ hash: captionKey((entries[row] as CaptionEntry).normalized), vector: vectors[i] as Float32Array })));
+      await cache.cacheCaptionVectors(rows.map((row, i) => ({ hash: captionKey((entries[row] as CaptionEntry).normalized), vector: vectors[i] as Float32Array })));
     }
     options.logger.info({ captions: entries.length, embedded: missing.length, cached: entries.length - missing.length, seconds: (Date.now() - started) / 1000 }, 'caption gallery ready');
     return new CaptionGallery(entries, matrix, dim);

@@ -30,6 +30,9 @@ interface ServeFlags {
   trustProxy?: string;
   maxUploadBytes?: number;
   maxImagePixels?: number;
+  store?: 'sqlite' | 'lance';
+  storeUri?: string;
+  shard?: string;
 }
 
 /** Map parsed `serve`/`index` flags to server options (the schema validates them). */
@@ -58,6 +61,9 @@ export function serverOptionsFromFlags(flags: ServeFlags): ServerOptions {
     rateLimit: flags.rateLimit === 0 ? false : { max: flags.rateLimit },
     trustProxy: flags.trustProxy === undefined ? false : flags.trustProxy === 'true' ? true : flags.trustProxy,
     limits,
+    store: flags.store,
+    storeUri: flags.storeUri,
+    shard: flags.shard,
   };
 }
 
@@ -69,7 +75,9 @@ export function serveCommand(name: string, action: (options: ServerOptions) => P
   return new Command(name)
     .requiredOption('--gallery <dir>', 'folder of images to index and search')
     .option('--model <dir>', 'model folder written by `harma export` (config.json, onnx/vision_model.onnx, onnx/text_model.onnx, the tokenizer files)')
-    .option('--index-dir <dir>', "where the index lives (default: the gallery's .harma-index if it exists, else $XDG_CACHE_HOME/harma/index/<hash of the gallery's path>, ~/.cache without XDG_CACHE_HOME)")
+    .option('--index-dir <dir>', "where the index lives (default: the gallery's .harma-index if it exists, else $XDG_CACHE_HOME/harma/index/<hash of the gallery's path>, ~/.cache without XDG_CACHE_HOME); with --store lance only thumbnails")
+    .addOption(new Option('--store <kind>', 'sqlite: SQLite + in-memory HNSW in the index folder (one process); lance: one Lance table several processes and machines share (default: lance with --store-uri, else sqlite)').choices(['sqlite', 'lance']))
+    .option('--store-uri <uri>', 'the Lance database: a folder or an object-store URI such as s3://bucket/prefix (default with --store lance: <index dir>/lance)')
     .option('--captions <file>', 'caption gallery for image → caption search: annotation JSON, JSON array of strings, or one caption per line')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'TCP port (0: any free port)', integer('--port'), 8080)

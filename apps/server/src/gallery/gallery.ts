@@ -5,87 +5,94 @@ import type { Logger } from 'pino';
 import { ImageDecodeError } from '@harma/data';
 import type { ServerEncoder } from '../encoder/server-encoder';
 import { ApiError } from '../errors';
-import { acquireIndexLock } from '../store/index-lock';
-import { MetadataStore, type ImageRecord } from '../store/metadata-store';
-import { VectorIndex, type VectorIndexOptions } from '../store/vector-index';
+import type { GalleryStore, StoreHit, StoreKind } from '../store/gallery-store';
+import { DEFAULT_LANCE_TUNING, type LanceTuning } from '../store/lance-gallery-store';
+import type { ImageRecord } from '../store/metadata-store';
+import { openGalleryStore } from '../store/open-gallery-store';
+import type { VectorIndexOptions } from '../store/vector-index';
 import { checkGalleryPath, FORMAT_EXTENSIONS, resolveInGallery } from './gallery-paths';
 import { idleProgress, indexGallery, sha256, type IndexingProgress } from './index-gallery';
 import { SerialLock } from './serial-lock';
+import type { Shard } from './shard';
 import { createUploadFolders, planUpload, removeCreatedFolders, type UploadTarget } from './upload-target';
 import { ThumbnailCache } from './thumbnails';
 
 export interface GalleryOptions {
   /** The image folder. */
   root: string;
-  /** The index folder (created if missing). */
+  /** The local index folder (created if missing): the SQLite store and the thumbnail cache. */
   indexDir: string;
   batchSize: number;
   maxImagePixels: number;
   thumbnailSize: number;
   vectorIndex: Omit<VectorIndexOptions, 'dim'>;
+  /** Which store holds the index. Default: `sqlite`. */
+  store?: StoreKind;
+  /** The Lance database URI (`store: 'lance'`). */
+  storeUri?: string;
+  /** Lance store tuning (`store: 'lance'`). */
+  lance?: LanceTuning;
+  /** Index only this shard of the gallery's files. Default: all of them. */
+  shard?: Shard;
 }
 
 /** A search hit with its gallery row. */
-export interface GalleryHit extends ImageRecord {
-  score: number;
-}
+export type GalleryHit = StoreHit;
 
 /**
- * The indexed image gallery: the image folder, its persistent index (SQLite + HNSW) and the one
- * writer lock every change goes through (indexing batches, uploads, deletions). Searches never
- * wait for the lock: they run synchronously between writes.
+ * The indexed image gallery: the image folder, its persistent index (a `GalleryStore`: SQLite +
+ * HNSW, or a shared Lance table) and the one writer lock every change of this process goes through
+ * (indexing batches, uploads, deletions). Searches never wait for the lock.
  */
 export class Gallery {
   readonly root: string;
   readonly indexDir: string;
-  readonly store: MetadataStore;
-  readonly vectors: VectorIndex;
+  readonly store: GalleryStore;
   readonly progress: IndexingProgress = idleProgress();
   private readonly options: GalleryOptions;
   private readonly encoder: ServerEncoder;
   private readonly logger: Logger;
   private readonly lock = new SerialLock();
   private readonly thumbnails: ThumbnailCache;
-  private readonly releaseLock: () => Promise<void>;
   private running: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(options: GalleryOptions, encoder: ServerEncoder, logger: Logger, store: MetadataStore, vectors: VectorIndex, releaseLock: () => Promise<void>) {
+  private constructor(options: GalleryOptions, encoder: ServerEncoder, logger: Logger, store: GalleryStore) {
     this.options = options;
     this.root = options.root;
     this.indexDir = options.indexDir;
     this.encoder = encoder;
     this.logger = logger;
     this.store = store;
-    this.vectors = vectors;
-    this.releaseLock = releaseLock;
     this.thumbnails = new ThumbnailCache({ dir: path.join(options.indexDir, 'thumbnails'), size: options.thumbnailSize, maxPixels: options.maxImagePixels });
   }
 
-  /** Open the index of `options.root` for `encoder`'s model (stored vectors of another model are dropped). */
+  /**
+   * Open the index of `options.root` for `encoder`'s model (SQLite: stored vectors of another model
+   * are dropped; Lance: a table of another model is refused).
+   */
   static async open(options: GalleryOptions, encoder: ServerEncoder, logger: Logger): Promise<Gallery> {
     const stat = await fs.stat(options.root).catch(() => undefined);
     if (!stat?.isDirectory()) throw new Error(`gallery folder ${options.root} does not exist or is not a folder`);
     await fs.mkdir(options.indexDir, { recursive: true });
-    const releaseLock = await acquireIndexLock(options.indexDir);
-    let store: MetadataStore | undefined;
-    try {
-      store = new MetadataStore(path.join(options.indexDir, 'index.sqlite'));
-      if (store.claimFor(encoder.fingerprint, encoder.embedDim)) {
-        logger.warn({ indexDir: options.indexDir }, 'the index was built by another model: every image will be embedded again');
-      }
-      const vectors = await VectorIndex.open(path.join(options.indexDir, 'vectors'), store, { ...options.vectorIndex, dim: encoder.embedDim }, logger);
-      return new Gallery(options, encoder, logger, store, vectors, releaseLock);
-    } catch (error) {
-      store?.close();
-      await releaseLock();
-      throw error;
-    }
+    const store = await openGalleryStore(
+      {
+        kind: options.store ?? 'sqlite',
+        indexDir: options.indexDir,
+        storeUri: options.storeUri,
+        fingerprint: encoder.fingerprint,
+        dim: encoder.embedDim,
+        vectorIndex: options.vectorIndex,
+        lance: options.lance ?? DEFAULT_LANCE_TUNING,
+      },
+      logger,
+    );
+    return new Gallery(options, encoder, logger, store);
   }
 
   /** Images searchable now. */
   get size(): number {
-    return this.vectors.size;
+    return this.store.size;
   }
 
   get indexing(): boolean {
@@ -103,7 +110,7 @@ export class Gallery {
         root: this.root,
         exclude: [this.indexDir],
         store: this.store,
-        vectors: this.vectors,
+        shard: this.options.shard,
         encoder: this.encoder,
         lock: this.lock,
         batchSize: this.options.batchSize,
@@ -125,13 +132,8 @@ export class Gallery {
   }
 
   /** The k images nearest to `query` [embedDim], best first. */
-  search(query: Float32Array, k: number): GalleryHit[] {
-    const hits = this.vectors.search(query, k);
-    const records = new Map(this.store.getMany(hits.map((hit) => hit.id)).map((record) => [record.id, record]));
-    return hits.flatMap((hit) => {
-      const record = records.get(hit.id);
-      return record === undefined ? [] : [{ ...record, score: hit.score }];
-    });
+  search(query: Float32Array, k: number): Promise<GalleryHit[]> {
+    return this.store.search(query, k);
   }
 
   /**
@@ -150,7 +152,7 @@ export class Gallery {
       throw new ApiError(400, 'invalid_path', `path: the upload is a ${prepared.format} image; its name must end with ${extensions.join(' or ')}`, { field: 'path' });
     }
     return this.lock.run(async () => {
-      if (this.store.getByPath(relative) !== undefined) throw new ApiError(409, 'already_exists', `path: ${relative} is already in the gallery`, { field: 'path' });
+      if ((await this.store.getByPath(relative)) !== undefined) throw new ApiError(409, 'already_exists', `path: ${relative} is already in the gallery`, { field: 'path' });
       const target = await planUpload(this.root, relative);
       const created = await createUploadFolders(target);
       let written = false;
@@ -159,9 +161,8 @@ export class Gallery {
         written = true;
         const [vector] = await this.encoder.encodeImages([prepared]);
         const stat = await fs.stat(target.file);
-        const [record] = this.store.apply({ add: [{ path: relative, hash, size: stat.size, mtimeMs: stat.mtimeMs, width: prepared.width, height: prepared.height, vector: vector as Float32Array }] });
-        this.vectors.add((record as ImageRecord).id, vector as Float32Array);
-        await this.vectors.maybeSnapshot();
+        const [record] = await this.store.apply({ add: [{ path: relative, hash, size: stat.size, mtimeMs: stat.mtimeMs, width: prepared.width, height: prepared.height, vector: vector as Float32Array }] });
+        await this.store.maintain();
         return record as ImageRecord;
       } catch (error) {
         if (written) await fs.rm(target.file, { force: true });
@@ -192,20 +193,19 @@ export class Gallery {
   /** Remove image `id` from the index and delete its file from the gallery folder. */
   async remove(id: number): Promise<ImageRecord> {
     return this.lock.run(async () => {
-      const record = this.store.get(id);
+      const record = await this.store.get(id);
       if (record === undefined) throw new ApiError(404, 'not_found', `gallery image ${id} does not exist`);
       // File first: a kill in between leaves a row without a file, which the next scan removes.
       await fs.rm(resolveInGallery(this.root, record.path), { force: true });
-      this.store.apply({ removeIds: [id] });
-      this.vectors.remove(id);
-      await this.vectors.maybeSnapshot();
+      await this.store.apply({ removeIds: [id] });
+      await this.store.maintain();
       return record;
     });
   }
 
   /** A JPEG thumbnail of image `id`. */
   async thumbnail(id: number): Promise<Buffer> {
-    const record = this.store.get(id);
+    const record = await this.store.get(id);
     if (record === undefined) throw new ApiError(404, 'not_found', `gallery image ${id} does not exist`);
     try {
       return await this.thumbnails.get(resolveInGallery(this.root, record.path), record.hash);
@@ -218,15 +218,15 @@ export class Gallery {
     }
   }
 
-  /** Wait for indexing to stop at a batch boundary, snapshot the vectors, close the database and release the index. */
+  /** Wait for indexing to stop at a batch boundary, fold pending changes into the store's search structure (`flush`) and close it. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.running?.catch(() => undefined);
-    await this.lock.run(async () => {
-      if (this.vectors.pendingChanges > 0) await this.vectors.snapshot();
-    });
-    this.store.close();
-    await this.releaseLock();
+    try {
+      await this.lock.run(() => this.store.flush());
+    } finally {
+      await this.store.close();
+    }
   }
 }

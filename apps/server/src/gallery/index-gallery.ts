@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { PreparedImage, ServerEncoder } from '../encoder/server-encoder';
-import type { ImageRecord, MetadataStore, NewImage, SkippedFile } from '../store/metadata-store';
-import type { VectorIndex } from '../store/vector-index';
+import type { GalleryStore } from '../store/gallery-store';
+import type { ImageRecord, NewImage, SkippedFile } from '../store/metadata-store';
 import { readGalleryFile } from './read-gallery-file';
 import { scanGallery, type GalleryFile } from './scan-gallery';
 import type { SerialLock } from './serial-lock';
+import { inShard, type Shard } from './shard';
 
 /** Where an indexing run is; `/api/stats` and `/healthz` show it. */
 export interface IndexingProgress {
@@ -36,8 +37,9 @@ export interface IndexContext {
   root: string;
   /** Folders the scan must not enter (the index folder). */
   exclude: readonly string[];
-  store: MetadataStore;
-  vectors: VectorIndex;
+  store: GalleryStore;
+  /** Index only this shard's files, and remove only this shard's vanished rows. Default: every file. */
+  shard?: Shard;
   encoder: ServerEncoder;
   lock: SerialLock;
   batchSize: number;
@@ -61,27 +63,27 @@ function reason(error: unknown): string {
  * bytes are not indexed yet are embedded (a copy or rename reuses the stored vector). Works in
  * batches, each one transaction under the write lock, so a kill loses at most the batch in flight
  * and a restart resumes where it stopped. Unreadable images are recorded and not retried until
- * they change. `progress` is updated in place.
+ * they change. With a shard, files and rows of other shards are left alone, so several processes
+ * with disjoint shards can fill one shared store at once. `progress` is updated in place.
  */
 export async function indexGallery(context: IndexContext, progress: IndexingProgress): Promise<void> {
-  const { store, vectors, lock, logger } = context;
+  const { store, lock, logger, shard } = context;
   Object.assign(progress, idleProgress(), { state: 'scanning', startedAt: new Date().toISOString() });
   const started = Date.now();
-  const files = await scanGallery(context.root, { exclude: context.exclude });
+  const files = (await scanGallery(context.root, { exclude: context.exclude })).filter((file) => inShard(file.path, shard));
   progress.files = files.length;
 
-  const candidates = await lock.run(() => {
+  const candidates = await lock.run(async () => {
     const present = new Set(files.map((file) => file.path));
-    const gone = store.all().filter((row) => !present.has(row.path));
-    if (gone.length > 0) {
-      store.apply({ removeIds: gone.map((row) => row.id) });
-      for (const row of gone) vectors.remove(row.id);
-    }
-    const skipped = new Map(store.skipped().map((entry) => [entry.path, entry]));
-    store.removeSkipped([...skipped.keys()].filter((item) => !present.has(item)));
+    const rows = await store.all(shard);
+    const gone = rows.filter((row) => !present.has(row.path));
+    if (gone.length > 0) await store.apply({ removeIds: gone.map((row) => row.id) });
+    const skipped = new Map((await store.skipped()).filter((entry) => inShard(entry.path, shard)).map((entry) => [entry.path, entry]));
+    await store.removeSkipped([...skipped.keys()].filter((item) => !present.has(item)));
     progress.removed = gone.length;
+    const byPath = new Map(rows.map((row) => [row.path, row]));
     return files.filter((file) => {
-      const row = store.getByPath(file.path);
+      const row = byPath.get(file.path);
       if (row !== undefined) return row.size !== file.size || row.mtimeMs !== file.mtimeMs;
       const skip = skipped.get(file.path);
       return skip === undefined || skip.size !== file.size || skip.mtimeMs !== file.mtimeMs;
@@ -90,7 +92,7 @@ export async function indexGallery(context: IndexContext, progress: IndexingProg
 
   progress.state = 'indexing';
   progress.total = candidates.length;
-  logger.info({ gallery: context.root, files: files.length, indexed: store.count(), toCheck: candidates.length, removed: progress.removed }, 'indexing gallery');
+  logger.info({ gallery: context.root, files: files.length, indexed: store.size, toCheck: candidates.length, removed: progress.removed, ...(shard === undefined ? {} : { shard: `${shard.index}/${shard.count}` }) }, 'indexing gallery');
   for (let start = 0; start < candidates.length; start += context.batchSize) {
     if (context.shouldStop?.() === true) {
       logger.info({ done: progress.done, total: progress.total }, 'indexing stopped; the next start resumes it');
@@ -102,18 +104,16 @@ export async function indexGallery(context: IndexContext, progress: IndexingProg
     const seconds = (Date.now() - started) / 1000;
     logger.info({ done: progress.done, total: progress.total, perSecond: Number((progress.done / Math.max(seconds, 1e-3)).toFixed(1)) }, 'indexing progress');
   }
-  await lock.run(async () => {
-    if (vectors.pendingChanges > 0) await vectors.snapshot();
-  });
+  await lock.run(() => store.flush());
   Object.assign(progress, { state: 'idle', finishedAt: new Date().toISOString() });
   logger.info(
-    { images: vectors.size, added: progress.added, updated: progress.updated, unchanged: progress.unchanged, removed: progress.removed, skipped: progress.skipped, seconds: (Date.now() - started) / 1000 },
+    { images: store.size, added: progress.added, updated: progress.updated, unchanged: progress.unchanged, removed: progress.removed, skipped: progress.skipped, seconds: (Date.now() - started) / 1000 },
     'indexing done',
   );
 }
 
 async function indexBatch(context: IndexContext, batch: readonly GalleryFile[], progress: IndexingProgress): Promise<void> {
-  const { store, vectors, encoder } = context;
+  const { store, encoder } = context;
   const touch: Array<{ id: number; size: number; mtimeMs: number }> = [];
   const skip: SkippedFile[] = [];
   const removeIds: number[] = [];
@@ -132,7 +132,7 @@ async function indexBatch(context: IndexContext, batch: readonly GalleryFile[], 
       }
       const { bytes } = read;
       const hash = sha256(bytes);
-      const row: ImageRecord | undefined = store.getByPath(file.path);
+      const row: ImageRecord | undefined = await store.getByPath(file.path);
       if (row !== undefined && row.hash === hash) {
         touch.push({ id: row.id, ...stamp });
         return;
@@ -141,7 +141,7 @@ async function indexBatch(context: IndexContext, batch: readonly GalleryFile[], 
         removeIds.push(row.id);
         replacedPaths.add(file.path);
       }
-      const known = store.byHash(hash);
+      const known = await store.byHash(hash);
       if (known !== undefined) {
         reused.push({ path: file.path, hash, ...stamp, width: known.record.width, height: known.record.height, vector: known.vector });
         return;
@@ -157,10 +157,8 @@ async function indexBatch(context: IndexContext, batch: readonly GalleryFile[], 
 
   const embeddings = toEncode.length === 0 ? [] : await encoder.encodeImages(toEncode.map((entry) => entry.prepared));
   const add: NewImage[] = [...reused, ...toEncode.map((entry, i) => ({ ...entry.item, vector: embeddings[i] as Float32Array }))];
-  const records = store.apply({ add, removeIds, touch, skip });
-  for (const id of removeIds) vectors.remove(id);
-  records.forEach((record, i) => vectors.add(record.id, (add[i] as NewImage).vector));
-  await vectors.maybeSnapshot();
+  await store.apply({ add, removeIds, touch, skip });
+  await store.maintain();
 
   const updated = add.filter((item) => replacedPaths.has(item.path)).length;
   progress.updated += updated;

@@ -7,7 +7,7 @@ type Limits = ResolvedServerOptions['limits'];
 function integerString(name: string, min: number, max: number) {
   return z
     .string()
-    .regex(/^\d{1,15}$/, `${name} must be a decimal integer`)
+    .regex(/^\d{1,16}$/, `${name} must be a decimal integer`)
     .transform(Number)
     .pipe(z.number().int().min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`));
 }

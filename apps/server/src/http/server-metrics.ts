@@ -48,7 +48,7 @@ export class ServerMetrics {
     };
     gauge('harma_index_images', 'Images in the vector index', sources.images);
     gauge('harma_index_captions', 'Captions in the caption gallery', sources.captions);
-    gauge('harma_index_pending_changes', 'Index changes since the last vector snapshot', sources.pendingChanges);
+    gauge('harma_index_pending_changes', 'Index changes not yet in the on-disk search structure (HNSW snapshot, or the Lance vector index)', sources.pendingChanges);
     gauge('harma_indexing_in_progress', '1 while the gallery is being indexed', () => (sources.indexing() ? 1 : 0));
   }
 

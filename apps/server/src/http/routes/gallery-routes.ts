@@ -23,7 +23,7 @@ export function galleryRoutes(app: ApiApp, context: RouteContext): void {
       const { query } = request;
       const offset = query.offset ?? 0;
       const limit = query.limit ?? Math.min(DEFAULT_PAGE, options.limits.maxPageSize);
-      const page = gallery.store.page(offset, limit, query.prefix);
+      const page = await gallery.store.page(offset, limit, query.prefix);
       return { total: page.total, offset, limit, items: page.items.map(galleryItem) };
     },
   );
@@ -32,7 +32,7 @@ export function galleryRoutes(app: ApiApp, context: RouteContext): void {
     '/api/gallery/skipped',
     { schema: { summary: 'Gallery files the indexer could not read, with the reason', response: { 200: schemas.skippedResponse } } },
     async () => ({
-      items: gallery.store.skipped().map((entry) => ({ path: entry.path, size: entry.size, reason: entry.reason })),
+      items: (await gallery.store.skipped()).map((entry) => ({ path: entry.path, size: entry.size, reason: entry.reason })),
     }),
   );
 
@@ -47,7 +47,7 @@ export function galleryRoutes(app: ApiApp, context: RouteContext): void {
     },
     async (request) => {
       const { id } = request.params;
-      const record = gallery.store.get(id);
+      const record = await gallery.store.get(id);
       if (record === undefined) throw new ApiError(404, 'not_found', `gallery image ${id} does not exist`);
       return { item: galleryItem(record) };
     },

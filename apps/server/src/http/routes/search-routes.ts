@@ -26,7 +26,7 @@ export function searchRoutes(app: ApiApp, context: RouteContext): void {
       const started = process.hrtime.bigint();
       const { query, k } = request.body;
       const [vector] = await encoder.encodeTexts([normalizeQuery(query, 'body.query')]);
-      const results = gallery.search(vector as Float32Array, k).map(imageHit);
+      const results = (await gallery.search(vector as Float32Array, k)).map(imageHit);
       return { k, tookMs: elapsedMs(started), indexSize: gallery.size, results };
     },
   );
@@ -43,7 +43,7 @@ export function searchRoutes(app: ApiApp, context: RouteContext): void {
     async (request) => {
       const started = process.hrtime.bigint();
       const k = request.query.k ?? DEFAULT_K;
-      const results = gallery.search(await embedUpload(request, context, schemas.imageForm), k).map(imageHit);
+      const results = (await gallery.search(await embedUpload(request, context, schemas.imageForm), k)).map(imageHit);
       return { k, tookMs: elapsedMs(started), indexSize: gallery.size, results };
     },
   );

@@ -31,7 +31,7 @@ export function systemRoutes(app: ApiApp, context: RouteContext): void {
     async () => ({
       images: gallery.size,
       captions: captions.size,
-      skipped: gallery.store.skipped().length,
+      skipped: (await gallery.store.skipped()).length,
       embedDim: encoder.embedDim,
       model: encoder.info,
       indexing: gallery.progress,
