@@ -41,8 +41,10 @@ const TEST_IMAGES = 36;
 /**
  * Points of test r_mean by which HarMA must beat the pretrained backbone's zero-shot retrieval on
  * the target test split. Measured with this setting, the seed of the data and of the pretraining
- * set to 1..5 (this test: 3): zero-shot 12.41, 18.33, 22.22, 22.78, 20.00 (about chance for 36
- * images) and HarMA 31.57, 30.37, 38.52, 35.74, 31.11 — gains of 19.16, 12.04, 16.30, 12.96, 11.11.
+ * set to 1..8 (this test: 3): zero-shot 12.41, 18.33, 22.22, 22.78, 20.00, 18.06, 13.52, 17.04
+ * (about chance for 36 images) and HarMA 31.57, 30.37, 38.52, 35.74, 31.11, 38.15, 24.81, 31.11 —
+ * gains of 19.16, 12.04, 16.30, 12.96, 11.11, 20.09, 11.29, 14.07 (at least 11.11). With the
+ * learning rate 1000× lower the adapters move but gain 0.19, and this assertion fails.
  */
 const MARGIN = 8;
 
