@@ -332,7 +332,9 @@ async function testWithBest(run: Run): Promise<SplitEvaluation> {
   if (progress.bestEpoch > 0) await restoreTrainedWeights(run.file('best'), session.model);
   const test = await evaluate(run, session.test);
   await run.log.append({ type: 'evaluation', split: 'test', epoch: progress.bestEpoch, globalStep: progress.globalStep, metrics: test.metrics, diagnostics: test.diagnostics, seconds: test.seconds });
-  const which = progress.bestEpoch > 0 ? `the best adapters (epoch ${progress.bestEpoch})` : 'the last adapters';
+  // A full fine-tune saves every weight, not adapters: the sentence says which it evaluated.
+  const saved = run.config.training.trainable === 'full' ? 'weights' : 'adapters';
+  const which = progress.bestEpoch > 0 ? `the best ${saved} (epoch ${progress.bestEpoch})` : `the last ${saved}`;
   run.logger.info({ details: { bestEpoch: progress.bestEpoch, ...test.metrics } }, `test with ${which}: ${describeRecall(test.metrics)}`);
   return test;
 }
