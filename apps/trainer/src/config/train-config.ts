@@ -41,7 +41,7 @@ export const backboneSchema = z
      * with each batch's statistics and updates the running ones every step, although the tower is
      * frozen. Only backbones with BatchNorm take it (`clip-resnet`); true for one without is an error.
      */
-    freezeBatchNorm: z.boolean().default(false),
+    freezeBatchNorm: z.boolean().optional(),
   })
   .strict();
 
