@@ -74,10 +74,14 @@ export class Bottleneck extends Module {
     if (this.stride > 1) branch = mapRows(branch, (chunk) => tf.avgPool(chunk as tf.Tensor4D, this.stride, this.stride, 'valid'));
     branch = convBatchNorm(third, branch, { relu: false });
     const identity = this.downsample ? this.downsample.forwardChunks(chunks, true) : chunks;
-    const out = branch.map((chunk, i) => tf.tidy(() => tf.relu(tf.add(chunk, identity[i] as tf.Tensor))));
-    tf.dispose(branch);
-    if (identity !== chunks) tf.dispose(identity);
-    if (!keep) tf.dispose(chunks);
+    // Each chunk of the branch and the shortcut is freed as soon as its sum exists.
+    const out = branch.map((chunk, i) => {
+      const sum = tf.tidy(() => tf.relu(tf.add(chunk, identity[i] as tf.Tensor)));
+      chunk.dispose();
+      if (identity !== chunks || !keep) identity[i]?.dispose();
+      return sum;
+    });
+    if (identity !== chunks && !keep) tf.dispose(chunks);
     return out;
   }
 }

@@ -34,7 +34,8 @@ export function registerConvBatchNorms(module: Module, shapes: readonly ConvShap
  */
 export function convBatchNorm(layer: ConvBatchNorm, chunks: RowChunks, options: { relu?: boolean; keep?: boolean } = {}): RowChunks {
   const convolved = mapRows(chunks, (chunk) => layer.conv.forward(chunk), options.keep);
-  const normalised = layer.bn.forwardChunks(convolved);
-  tf.dispose(convolved);
+  // Each convolved chunk is freed once normalised, each normalised one once rectified: the layer
+  // holds its input and its output, not four batch-sized tensors.
+  const normalised = layer.bn.forwardChunks(convolved, true);
   return options.relu === false ? normalised : mapRows(normalised, tf.relu);
 }

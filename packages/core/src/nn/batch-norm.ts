@@ -62,17 +62,25 @@ export class BatchNorm2d extends Module {
   /**
    * The rows of one batch given in consecutive chunks ([rows_i, ..., channels] each) → each chunk's
    * output, exactly the numbers `forward` gives on their concatenation, and in training mode one
-   * update of the running statistics; the chunks stay the caller's. This is how a batch too large
-   * for memory in one piece is normalised with its statistics (`ModifiedResNet` streams it).
+   * update of the running statistics. The chunks stay the caller's unless `consume`, which
+   * disposes each one as soon as its output exists (so that a batch is held about once, not
+   * twice). This is how a batch too large for memory in one piece is normalised with its
+   * statistics (`ModifiedResNet` streams it).
    *
    * The statistics are summed per row first (over every axis but the first and the last), then
    * over the rows, in row order — a sum that does not depend on where the chunks are cut — and
    * the variance is the mean squared distance to the mean, a second pass.
    */
-  forwardChunks(chunks: readonly tf.Tensor[]): tf.Tensor[] {
+  forwardChunks(chunks: readonly tf.Tensor[], consume = false): tf.Tensor[] {
     if (chunks.length === 0) throw new Error('BatchNorm2d: no chunks');
     for (const chunk of chunks) this.#checkInput(chunk);
-    if (!this.training) return chunks.map((chunk) => this.forward(chunk));
+    const each = (f: (chunk: tf.Tensor) => tf.Tensor): tf.Tensor[] =>
+      chunks.map((chunk) => {
+        const out = f(chunk);
+        if (consume) chunk.dispose();
+        return out;
+      });
+    if (!this.training) return each((chunk) => this.forward(chunk));
     const count = chunks.reduce((sum, chunk) => sum + chunk.size, 0) / this.channels;
     if (count < 2) throw new Error(`BatchNorm2d: training mode needs more than one value per channel, got input [${chunks[0]?.shape}]`);
     const { mean, inverseStd } = tf.tidy(() => {
@@ -84,7 +92,7 @@ export class BatchNorm2d extends Module {
       return { mean: batchMean, inverseStd: tf.rsqrt(tf.add(variance, this.eps)) };
     });
     try {
-      return chunks.map((chunk) => tf.tidy(() => tf.add(tf.mul(tf.mul(tf.sub(chunk, mean), inverseStd), this.weight.value), this.bias.value)));
+      return each((chunk) => tf.tidy(() => tf.add(tf.mul(tf.mul(tf.sub(chunk, mean), inverseStd), this.weight.value), this.bias.value)));
     } finally {
       tf.dispose([mean, inverseStd]);
     }
