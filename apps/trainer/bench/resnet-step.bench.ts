@@ -6,35 +6,15 @@
 // its own), with the default number of threads. Results merge into the repository's
 // bench/results.json beside the ViT-B/32 ones (training-step.bench.ts). Routing the convolutions
 // to ONNX Runtime for speed is another task: these are the wasm backend's own convolution kernels.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { initBackend } from '@harma/core';
 import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
 import { defaultTrainingThreads } from '../src/parallel/training-threads';
-import type { MeasureOptions, MeasureResult } from './measure-step';
+import { runMeasurement } from './run-measurement';
 
 const GIB = 2 ** 30;
-const here = path.dirname(fileURLToPath(import.meta.url));
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-
-function runMeasurement(options: MeasureOptions): MeasureResult {
-  const viteNode = path.join(path.dirname(createRequire(import.meta.url).resolve('vite-node/package.json')), 'vite-node.mjs');
-  if (!existsSync(viteNode)) throw new Error(`vite-node not found at ${viteNode}`);
-  const child = spawnSync(process.execPath, [viteNode, path.join(here, 'measure-step.ts'), JSON.stringify(options)], {
-    cwd: path.resolve(here, '..'),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 2 ** 20,
-  });
-  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (child.status !== 0 || !line) throw new Error(`measurement ${JSON.stringify(options)} failed (exit ${child.status}): ${child.stdout.slice(-2000)}`);
-  return JSON.parse(line.slice('RESULT '.length)) as MeasureResult;
-}
 
 // Batch sizes from the command line (`-- 32 214`); default both.
 const batches = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 1);

@@ -13,22 +13,13 @@ import { attachClipAdapter } from './baselines/clip-adapter';
 import { attachLora } from './baselines/lora';
 import { attachHarma } from './harma/attach-harma';
 import type { HarmaOptions } from './harma/harma-options';
+import { tinyResNetConfig } from '@harma/test-support';
 
 const SMALL: HarmaOptions = { vision: { bottleneck: 8, heads: 2 }, text: { bottleneck: 8, heads: 2 }, bishareHeads: 2 };
 
 /** A tiny CLIP ResNet (BatchNorm buffers in its image tower), the same for the same seed. */
 function tinyResNet(seed: number): ClipResNetModel {
-  return createClipResNet(
-    {
-      embedDim: 8,
-      vision: { imageSize: 32, layers: [1, 1, 1, 1], width: 8, heads: 2 },
-      text: { contextLength: 8, vocabSize: 64, width: 16, layers: 1, heads: 2, mlpRatio: 2 },
-      activation: 'quick_gelu',
-      layerNormEps: 1e-5,
-      batchNorm: { eps: 1e-5, momentum: 0.1 },
-    },
-    { rng: new SeededRandom(seed) },
-  );
+  return createClipResNet(tinyResNetConfig({ embedDim: 8 }), { rng: new SeededRandom(seed) });
 }
 
 describe('adapters-only files', () => {

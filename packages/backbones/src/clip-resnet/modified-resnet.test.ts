@@ -4,15 +4,9 @@ import { SeededRandom, useBackend, valueAndGradients } from '@harma/core';
 import { PORTABLE_RUNTIMES } from '@harma/core/testing';
 import { createClipResNet, type ClipResNetModel } from './clip-resnet-model';
 import type { ClipResNetConfig } from './config';
+import { tinyResNetConfig } from '@harma/test-support';
 
-const small: ClipResNetConfig = {
-  embedDim: 12,
-  vision: { imageSize: 64, layers: [1, 2, 1, 1], width: 8, heads: 2 },
-  text: { contextLength: 8, vocabSize: 40, width: 16, layers: 1, heads: 2, mlpRatio: 2 },
-  activation: 'gelu',
-  layerNormEps: 1e-5,
-  batchNorm: { eps: 1e-5, momentum: 0.1 },
-};
+const small: ClipResNetConfig = tinyResNetConfig({ vision: { imageSize: 64, layers: [1, 2, 1, 1] }, text: { vocabSize: 40 }, activation: 'gelu' });
 
 /** A model whose BatchNorm affine parameters and running statistics are not the identity. */
 function randomModel(): ClipResNetModel {

@@ -11,21 +11,12 @@ import { loadExportedModel } from '../model/load-exported-model';
 import { testTokenizer } from '../../test/golden-model';
 import { exportOnnx, type OnnxExport } from './export-onnx';
 import { verifyExport } from './verify-export';
+import { tinyResNetConfig } from '@harma/test-support';
 
 /** A tiny ResNet CLIP with HarMA on its text tower, whose BatchNorm layers are not the identity. */
 function tinyResNetClip(): ClipResNetModel {
   const rng = new SeededRandom('export-resnet');
-  const model = createClipResNet(
-    {
-      embedDim: 16,
-      vision: { imageSize: 64, layers: [1, 2, 1, 1], width: 8, heads: 2 },
-      text: { contextLength: 8, vocabSize: 600, width: 16, layers: 2, heads: 2, mlpRatio: 2 },
-      activation: 'quick_gelu',
-      layerNormEps: 1e-5,
-      batchNorm: { eps: 1e-5, momentum: 0.1 },
-    },
-    { rng },
-  );
+  const model = createClipResNet(tinyResNetConfig({ embedDim: 16, vision: { imageSize: 64, layers: [1, 2, 1, 1] }, text: { vocabSize: 600, layers: 2 } }), { rng });
   tf.tidy(() => {
     for (const [name, parameter] of model.module.namedParameters()) {
       if (/\.bn\d\.(weight|bias)$|downsample\.1\.(weight|bias)$/.test(name)) parameter.assign(tf.tensor(rng.fillUniform(parameter.size, 0.5, 1.5), parameter.shape));
