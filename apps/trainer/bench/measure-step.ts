@@ -19,6 +19,8 @@ export interface MeasureOptions {
   profile?: boolean;
   /** Engine of the wasm backend's matrix products. Default: the first that loads. */
   products?: ProductEngineName;
+  /** Rows per micro-batch of the gradient computation (`training.microBatchSize`). Default: the whole batch. */
+  microBatchSize?: number;
   /** Also count what the forward pass keeps for the backward, per pair and tower. */
   savedForBackward?: boolean;
 }
@@ -110,7 +112,8 @@ async function measure(options: MeasureOptions): Promise<MeasureResult> {
   const batch = randomBatch(options.batch, 2);
   let loss = Number.NaN;
   const step = (): void => {
-    const { terms, gradients } = pool ? pool.batchGradients(batch, STEP) : batchGradients(model.backbone, model.temperature, model.trainable, batch, STEP);
+    const stepOptions = options.microBatchSize === undefined ? STEP : { ...STEP, microBatchSize: options.microBatchSize };
+    const { terms, gradients } = pool ? pool.batchGradients(batch, stepOptions) : batchGradients(model.backbone, model.temperature, model.trainable, batch, stepOptions);
     loss = terms.total;
     tf.dispose([...gradients.values()]);
   };
