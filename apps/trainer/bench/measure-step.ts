@@ -4,11 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SeededRandom, initBackend, savedForBackward, type ProductEngineName } from '@harma/core';
 import { HARMA_LOSS_DEFAULTS, batchGradients, type BatchGradientsOptions, type TrainingBatch } from '@harma/losses';
 import { DataParallelGradients } from '../src/parallel/data-parallel';
-import { buildRandomClipHarma, type RandomClipHarmaRecipe, type ShardModel } from '../src/parallel/model-recipe';
+import { buildRandomClipHarma, type RandomClipHarmaRecipe, type RandomClipResNetHarmaRecipe, type ShardModel } from '../src/parallel/model-recipe';
 import { trainingWorkerScript } from '../src/parallel/worker-script';
 import { profileStep } from './profile-step';
 
 export interface MeasureOptions {
+  /** The benchmarked model. Default: 'vit-b-32' (`RECIPE`); 'rn50': `RN50_RECIPE`. */
+  model?: 'vit-b-32' | 'rn50';
   threads: number;
   batch: number;
   /** Timed steps after one warm-up step. */
@@ -17,6 +19,8 @@ export interface MeasureOptions {
   profile?: boolean;
   /** Engine of the wasm backend's matrix products. Default: the first that loads. */
   products?: ProductEngineName;
+  /** Rows per micro-batch of the gradient computation (`training.microBatchSize`). Default: the whole batch. */
+  microBatchSize?: number;
   /** Also count what the forward pass keeps for the backward, per pair and tower. */
   savedForBackward?: boolean;
 }
@@ -52,6 +56,20 @@ export const RECIPE: RandomClipHarmaRecipe = {
   upProjectionStd: 0.02,
 };
 
+/**
+ * RN50 as OpenAI and RemoteCLIP trained it (QuickGELU), HarMA at the official sizes on its text
+ * tower (the image tower offers no sites): BatchNorm in training mode, as the official loop runs
+ * it, so the image tower is encoded over the whole batch once per step, in streamed chunks.
+ */
+export const RN50_RECIPE: RandomClipResNetHarmaRecipe = {
+  kind: 'random-clip-resnet-harma',
+  clip: 'RN50-quickgelu',
+  randomBackbone: true,
+  harma: {},
+  seed: 1,
+  upProjectionStd: 0.02,
+};
+
 const STEP: BatchGradientsOptions = { loss: HARMA_LOSS_DEFAULTS };
 
 /** Random pixels and 77-token captions of 20 BPE ids each (the rest zero padding, as CLIP pads). */
@@ -80,18 +98,22 @@ function savedPerPairOf(model: ShardModel, batch: TrainingBatch): SavedPerPair {
 async function measure(options: MeasureOptions): Promise<MeasureResult> {
   await initBackend(options.products ? { products: options.products } : {});
   let started = performance.now();
-  const model = buildRandomClipHarma(RECIPE);
+  const recipe = options.model === 'rn50' ? RN50_RECIPE : RECIPE;
+  const model = buildRandomClipHarma(recipe);
+  // The official loop's model.train(): a ResNet's BatchNorm normalises with the batch's statistics.
+  model.backbone.setTraining?.(true);
   let pool: DataParallelGradients | undefined;
   if (options.threads > 1) {
     const workerScript = trainingWorkerScript();
     if (!workerScript) throw new Error('dist/parallel/training-worker.js is missing: build @harma/trainer first (npx tsup)');
-    pool = await DataParallelGradients.start({ threads: options.threads, recipe: RECIPE, model, workerScript });
+    pool = await DataParallelGradients.start({ threads: options.threads, recipe, model, workerScript });
   }
   const buildSeconds = (performance.now() - started) / 1000;
   const batch = randomBatch(options.batch, 2);
   let loss = Number.NaN;
   const step = (): void => {
-    const { terms, gradients } = pool ? pool.batchGradients(batch, STEP) : batchGradients(model.backbone, model.temperature, model.trainable, batch, STEP);
+    const stepOptions = options.microBatchSize === undefined ? STEP : { ...STEP, microBatchSize: options.microBatchSize };
+    const { terms, gradients } = pool ? pool.batchGradients(batch, stepOptions) : batchGradients(model.backbone, model.temperature, model.trainable, batch, stepOptions);
     loss = terms.total;
     tf.dispose([...gradients.values()]);
   };

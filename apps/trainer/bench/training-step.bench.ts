@@ -5,18 +5,14 @@
 // also on one thread, profiled per kernel, and batch 32 once more with the wasm backend's own
 // XNNPACK products as the baseline of ONNX Runtime's. Results merge into the repository's
 // bench/results.json.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '@harma/core';
 import { loadModelConfig } from '@harma/backbones';
 import { defaultTrainingThreads } from '../src/parallel/training-threads';
 import { stepFlops } from './flops';
-import type { MeasureOptions, MeasureResult } from './measure-step';
+import { runMeasurement } from './run-measurement';
+import type { MeasureOptions } from './measure-step';
 import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
 
 const ANCHOR_STEP_SECONDS = 12.4;
@@ -25,7 +21,6 @@ const ANCHOR_RSS_GIB = 4.1;
 const ANCHOR_MATMUL_GFLOPS = 185;
 const GIB = 2 ** 30;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_FILE = repositoryResultsFile();
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -42,20 +37,6 @@ function matmulYardstick(): number {
   }
   tf.dispose([a, b]);
   return (2 * 1600 * 768 * 3072) / best / 1e9;
-}
-
-function runMeasurement(options: MeasureOptions): MeasureResult {
-  const viteNode = path.join(path.dirname(createRequire(import.meta.url).resolve('vite-node/package.json')), 'vite-node.mjs');
-  if (!existsSync(viteNode)) throw new Error(`vite-node not found at ${viteNode}`);
-  const child = spawnSync(process.execPath, [viteNode, path.join(here, 'measure-step.ts'), JSON.stringify(options)], {
-    cwd: path.resolve(here, '..'),
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 64 * 2 ** 20,
-  });
-  const line = child.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (child.status !== 0 || !line) throw new Error(`measurement ${JSON.stringify(options)} failed (exit ${child.status}): ${child.stdout.slice(-2000)}`);
-  return JSON.parse(line.slice('RESULT '.length)) as MeasureResult;
 }
 
 const median = (values: number[]): number => {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@harma/core';
 import { toOpenClipResNetConfig } from '@harma/backbones';
+import { evaluateCommand } from '../src/commands/evaluate';
 import { loadTrainConfig } from '../src/config/load-config';
 import { MetricsLog } from '../src/train/metrics-log';
 import { runTraining } from '../src/train/run-training';
@@ -112,5 +113,12 @@ describe('harma train --resume on a CLIP ResNet (BatchNorm running statistics in
     expect(buffers(states[0]).length).toBe(3 * (3 + 4 * 3 + 4));
     expect(buffers(states[0])).toEqual(buffers(states[1]));
     expect(states[0].get('buffer/visual.layer4.0.bn3.num_batches_tracked')).toEqual([straight.globalStep]);
+    // best.safetensors holds the running statistics of its epoch with the adapters: `harma eval
+    // --adapters best.safetensors` on a fresh model gives exactly the run's test figures.
+    const best = await tensorsOf(path.join(resnetDir, 'straight', 'best.safetensors'));
+    expect([...best.keys()].filter((name) => name.includes('.running_') || name.endsWith('num_batches_tracked'))).toHaveLength(3 * (3 + 4 * 3 + 4));
+    expect(best.get('visual.bn1.num_batches_tracked')?.[0]).toBeLessThanOrEqual(straight.globalStep);
+    const [row] = await evaluateCommand(await loadTrainConfig(config, [`output=${path.join(resnetDir, 'straight')}`]), { adapters: path.join(resnetDir, 'straight', 'best.safetensors'), zeroShot: false });
+    expect(row?.evaluation.metrics).toEqual(straight.test?.metrics);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { loadModelConfig } from '@harma/backbones';
+import { loadModelConfig, loadResNetModelConfig } from '@harma/backbones';
 import { repositoryRoot } from '@harma/test-support';
 import { loadTrainConfig } from '../src/config/load-config';
 
@@ -29,6 +29,19 @@ describe("the shipped configs mirror the paper's four runs", () => {
     expect(path.basename(config.data.val)).toBe(`${dataset}_val.json`);
     // OpenAI and GeoRSCLIP weights use QuickGELU.
     expect(loadModelConfig(config.backbone.config).activation).toBe('quick_gelu');
+  });
+
+  it('rsitmd-remoteclip-rn50.yaml: the RSITMD run on RemoteCLIP RN50, official BatchNorm behaviour', async () => {
+    const config = await loadTrainConfig(path.join(configs, 'rsitmd-remoteclip-rn50.yaml'));
+    const georsclip = await loadTrainConfig(path.join(configs, 'rsitmd-georsclip.yaml'));
+    // Everything but the backbone and the output is the paper's RSITMD run with remote-sensing weights.
+    expect(config.training).toEqual(georsclip.training);
+    expect(config.adapter).toEqual(georsclip.adapter);
+    expect(config.data).toEqual(georsclip.data);
+    expect(config.backbone).toMatchObject({ kind: 'clip-resnet', config: 'RN50-quickgelu', freezeBatchNorm: false });
+    expect(path.basename(config.backbone.weights[0]!)).toBe('RemoteCLIP-RN50.pt');
+    expect(path.basename(config.backbone.vocabulary!)).toBe('bpe_simple_vocab_16e6.txt.gz');
+    expect(loadResNetModelConfig(config.backbone.config).activation).toBe('quick_gelu');
   });
 });
 

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateDictError, loadSafetensors, readSafetensorsHeader, useBackend, writeSafetensors } from '@harma/core';
+import { SeededRandom, StateDictError, loadSafetensors, readSafetensorsHeader, useBackend, writeSafetensors } from '@harma/core';
+import { createClipResNet, type ClipResNetModel } from '@harma/backbones';
 import { expectAllClose } from '@harma/core/testing';
 import { randomizeAttachment, toyFeatures } from '../test/adapter-test-values';
 import { ToyDualEncoder } from '../test/toy-dual-encoder';
@@ -12,8 +13,14 @@ import { attachClipAdapter } from './baselines/clip-adapter';
 import { attachLora } from './baselines/lora';
 import { attachHarma } from './harma/attach-harma';
 import type { HarmaOptions } from './harma/harma-options';
+import { tinyResNetConfig } from '@harma/test-support';
 
 const SMALL: HarmaOptions = { vision: { bottleneck: 8, heads: 2 }, text: { bottleneck: 8, heads: 2 }, bishareHeads: 2 };
+
+/** A tiny CLIP ResNet (BatchNorm buffers in its image tower), the same for the same seed. */
+function tinyResNet(seed: number): ClipResNetModel {
+  return createClipResNet(tinyResNetConfig({ embedDim: 8 }), { rng: new SeededRandom(seed) });
+}
 
 describe('adapters-only files', () => {
   let dir: string;
@@ -51,6 +58,54 @@ describe('adapters-only files', () => {
     expect(await loadAdapters(file, target)).toBe(loaded);
     source.dispose();
     target.dispose();
+  });
+
+  it('saves the backbone\'s BatchNorm statistics with the adapters and loads them back: the saved epoch is evaluated exactly', async () => {
+    const source = tinyResNet(3);
+    const attachment = attachHarma(source, SMALL);
+    randomizeAttachment(attachment, 2);
+    const pixels = tf.randomNormal([4, 3, 32, 32], 0, 1, 'float32', 6);
+    const moveStatistics = (): void => {
+      source.setTraining(true);
+      tf.dispose(source.encodeImage(pixels));
+      source.setTraining(false);
+    };
+    const evaluationEmbeddings = (model: ClipResNetModel): Float32Array => tf.tidy(() => model.encodeImage(pixels).dataSync() as Float32Array);
+    moveStatistics();
+    const file = path.join(dir, 'best-resnet.safetensors');
+    const saved = await saveAdapters(file, source, attachment);
+    const buffers = source.module.namedBuffers();
+    expect(saved.buffers).toBe(buffers.length);
+    expect(saved.buffers).toBe(3 * (3 + 4 * 4));
+    const header = await readSafetensorsHeader(file);
+    expect(header.entries.map((entry) => entry.name).sort()).toEqual([...attachment.namedParameters().map(([name]) => name), ...buffers.map(([name]) => name)].sort());
+    const savedStatistics = new Map(buffers.map(([name, buffer]) => [name, Array.from(buffer.value.dataSync())]));
+    const atBest = evaluationEmbeddings(source);
+
+    // Training goes on: the statistics move, and so do the evaluation embeddings.
+    moveStatistics();
+    expect(Array.from(evaluationEmbeddings(source))).not.toEqual(Array.from(atBest));
+    expect(Array.from(source.module.buffer('visual.bn1.num_batches_tracked').value.dataSync())).toEqual([2]);
+
+    // testWithBest: the best file restores the adapters and the statistics of its epoch.
+    await loadAdapters(file, source);
+    for (const [name, buffer] of source.module.namedBuffers()) expect(Array.from(buffer.value.dataSync()), name).toEqual(savedStatistics.get(name));
+    expect(Array.from(evaluationEmbeddings(source))).toEqual(Array.from(atBest));
+    // And a fresh model from the same weights gives the same numbers.
+    const fresh = tinyResNet(3);
+    await loadAdapters(file, fresh);
+    expect(Array.from(evaluationEmbeddings(fresh))).toEqual(Array.from(atBest));
+
+    // A buffer of the wrong shape is refused with the rest, and nothing is loaded.
+    const tensors = (await loadSafetensors(file)).tensors;
+    const wrong = path.join(dir, 'wrong-buffer.safetensors');
+    tensors.get('visual.bn1.running_mean')?.dispose();
+    tensors.set('visual.bn1.running_mean', tf.zeros([3]));
+    await writeSafetensors(wrong, tensors, { metadata: header.metadata });
+    const other = tinyResNet(4);
+    await expect(loadAdapters(wrong, other)).rejects.toThrow(/visual\.bn1\.running_mean/);
+    tf.dispose([pixels, ...tensors.values()]);
+    for (const model of [source, fresh, other]) model.dispose();
   });
 
   it('round-trips the whole state dict of an adapted backbone', () => {

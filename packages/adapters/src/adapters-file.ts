@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs-core';
-import { StateDictError, loadSafetensors, readSafetensorsHeader, writeSafetensors, type Backbone, type Parameter } from '@harma/core';
+import { StateDictError, loadSafetensors, readSafetensorsHeader, writeSafetensors, type Backbone, type ModuleBuffer, type Parameter } from '@harma/core';
 import { adapterMethod, attachingMethodNames, isAdapterKind, type AdapterKind, type AdapterOptions, type AnyAttachment } from './adapter-methods';
 import { attachmentsOf, type AdapterAttachment } from './attachment';
 import { diffOptions } from './options-validation';
@@ -16,10 +16,12 @@ export interface SaveAdaptersOptions {
 
 export interface SavedAdapters {
   file: string;
-  /** Tensors written (each parameter once). */
+  /** Parameter tensors written (each parameter once). */
   tensors: number;
   /** Scalars written. */
   parameters: number;
+  /** The backbone's buffers written beside them (BatchNorm running statistics; 0 for a ViT). */
+  buffers: number;
   /** Size of the file in bytes. */
   bytes: number;
 }
@@ -28,12 +30,18 @@ export interface SavedAdapters {
  * Write only what an attachment added (adapters, gates, `temp`) as safetensors under their full
  * state-dict names, with the method, its resolved options and the backbone kind in `__metadata__`:
  * about 24 MB for HarMA on ViT-B/32 instead of 600 MB for the whole model.
+ *
+ * The backbone's buffers go in too, under their state-dict names: a frozen backbone's BatchNorm
+ * running statistics change while training (the official loop's `model.train()`), and the official
+ * code saves them with its checkpoints, so the best epoch's adapters are evaluated with that
+ * epoch's statistics. A backbone without buffers (CLIP ViT) writes the adapters alone.
  */
 export async function saveAdapters(file: string, backbone: Backbone, attachment: AdapterAttachment, options: SaveAdaptersOptions = {}): Promise<SavedAdapters> {
   if (attachment.backbone !== backbone) throw new Error(`saveAdapters ${file}: the attachment belongs to another backbone`);
   if (!attachment.attached) throw new Error(`saveAdapters ${file}: the ${attachment.kind} attachment is detached`);
   const named = attachment.namedParameters();
-  const tensors = new Map<string, tf.Tensor>(named.map(([name, parameter]) => [name, parameter.value]));
+  const buffers = backbone.module.namedBuffers();
+  const tensors = new Map<string, tf.Tensor>([...named.map(([name, parameter]) => [name, parameter.value] as const), ...buffers.map(([name, buffer]) => [name, buffer.value] as const)]);
   const metadata = {
     format: ADAPTERS_FILE_FORMAT,
     format_version: FORMAT_VERSION,
@@ -43,7 +51,7 @@ export async function saveAdapters(file: string, backbone: Backbone, attachment:
   };
   await writeSafetensors(file, tensors, { metadata, floatDtype: options.floatDtype === 'F32' ? undefined : options.floatDtype });
   const { size } = await fs.stat(file);
-  return { file, tensors: named.length, parameters: named.reduce((sum, [, parameter]) => sum + parameter.size, 0), bytes: size };
+  return { file, tensors: named.length, parameters: named.reduce((sum, [, parameter]) => sum + parameter.size, 0), buffers: buffers.length, bytes: size };
 }
 
 export interface LoadAdaptersOptions {
@@ -103,7 +111,8 @@ function describeFile(file: string, metadata: Record<string, string>, backbone: 
  * Load an adapters-only file into a backbone: into its attachment of the file's method (whose
  * options must equal the file's), or attaching one built from the file's options. Names and
  * shapes must match the attachment's parameters exactly (a `StateDictError` lists what differs,
- * and nothing is loaded). Returns the attachment.
+ * and nothing is loaded). The backbone buffers the file holds (`saveAdapters` writes them) are
+ * loaded too; a file without them leaves the backbone's as they are. Returns the attachment.
  */
 export async function loadAdapters(file: string, backbone: Backbone, given: LoadAdaptersOptions = {}): Promise<AnyAttachment> {
   const header = await readSafetensorsHeader(file);
@@ -170,7 +179,7 @@ function assignInto(
   }
   const attachment = existing ?? adapterMethod(description.kind).attach(backbone, description.options);
   try {
-    assignByName(attachment, tensors, source, context.ignoreOthers === true);
+    assignByName(attachment, new Map(backbone.module.namedBuffers()), tensors, source, context.ignoreOthers === true);
   } catch (error) {
     if (existing === undefined) attachment.detach();
     throw error;
@@ -178,12 +187,15 @@ function assignInto(
   return attachment;
 }
 
-/** Assign every parameter of the attachment from `tensors` (any of a shared parameter's names), all or nothing. */
-function assignByName(attachment: AdapterAttachment, tensors: ReadonlyMap<string, tf.Tensor>, source: string, ignoreOthers: boolean): void {
+/**
+ * Assign every parameter of the attachment from `tensors` (any of a shared parameter's names), and
+ * every backbone buffer `tensors` holds, all or nothing.
+ */
+function assignByName(attachment: AdapterAttachment, buffers: ReadonlyMap<string, ModuleBuffer>, tensors: ReadonlyMap<string, tf.Tensor>, source: string, ignoreOthers: boolean): void {
   const byName = new Map(attachment.namedParameters({ duplicates: true }));
   const namesOf = new Map<Parameter, string[]>();
   for (const [name, parameter] of byName) namesOf.set(parameter, [...(namesOf.get(parameter) ?? []), name]);
-  const unexpected = ignoreOthers ? [] : [...tensors.keys()].filter((name) => !byName.has(name));
+  const unexpected = ignoreOthers ? [] : [...tensors.keys()].filter((name) => !byName.has(name) && !buffers.has(name));
   const missing: string[] = [];
   const mismatched: Array<{ name: string; expected: number[]; actual: number[] }> = [];
   const plan: Array<[Parameter, tf.Tensor, string]> = [];
@@ -197,8 +209,16 @@ function assignByName(attachment: AdapterAttachment, tensors: ReadonlyMap<string
     if (tensor.shape.join(',') !== parameter.shape.join(',')) mismatched.push({ name, expected: parameter.shape, actual: tensor.shape });
     else plan.push([parameter, tensor, name]);
   }
+  const bufferPlan: Array<[ModuleBuffer, tf.Tensor]> = [];
+  for (const [name, buffer] of buffers) {
+    const tensor = tensors.get(name);
+    if (tensor === undefined) continue;
+    if (tensor.shape.join(',') !== buffer.shape.join(',')) mismatched.push({ name, expected: buffer.shape, actual: tensor.shape });
+    else bufferPlan.push([buffer, tensor]);
+  }
   if (missing.length > 0 || unexpected.length > 0 || mismatched.length > 0) {
     throw new StateDictError({ missing, unexpected, mismatched, loaded: [] }, source);
   }
   for (const [parameter, tensor] of plan) parameter.assign(tensor);
+  for (const [buffer, tensor] of bufferPlan) buffer.assign(tensor);
 }

@@ -10,3 +10,5 @@ export { parseGoldenModelConfig } from './golden-model-config';
 export type { GoldenModelConfig, GoldenClipModelConfig, GoldenResNetModelConfig } from './golden-model-config';
 export { openClipParameterCount, harmaParameterCount } from './clip-parameter-count';
 export type { ClipParameterCount, HarmaCountOptions } from './clip-parameter-count';
+export { tinyResNetConfig } from './tiny-resnet-config';
+export type { TinyResNetConfig, TinyResNetOverrides } from './tiny-resnet-config';

@@ -41,6 +41,12 @@ const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'] as const;
 export async function siteModel(dir: string, precision: SitePrecision): Promise<SiteModel> {
   const { config, legacy, huggingFace } = await readExportConfig(dir);
   const again = 'export it again with harma export';
+  if (config.transformers?.modelType === null) {
+    throw new Error(
+      `model ${dir}: a ${config.backbone.kind} backbone, for which Hugging Face transformers has no model class: the site's page runs the text tower with transformers.js's CLIP classes, ` +
+        'so it cannot open this folder. Search it with harma serve instead, or build the site from a CLIP (ViT) export',
+    );
+  }
   if (legacy || huggingFace.model_type === undefined) {
     throw new Error(`model ${dir}: its config.json has no Hugging Face fields (an export of an older format); transformers.js cannot open it in the browser: ${again}`);
   }

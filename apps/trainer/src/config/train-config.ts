@@ -34,6 +34,14 @@ export const backboneSchema = z
      * own when absent). Required by backbones whose tokenizer reads files; a plug-in may need none.
      */
     vocabulary: z.string().optional(),
+    /**
+     * Keep the backbone's BatchNorm layers in evaluation mode while training (open_clip's
+     * `freeze_bn_stats`): they normalise with their running statistics, which never change.
+     * Default: false — the official loop's `model.train()`: a CLIP ResNet's BatchNorm normalises
+     * with each batch's statistics and updates the running ones every step, although the tower is
+     * frozen. Only backbones with BatchNorm take it (`clip-resnet`); true for one without is an error.
+     */
+    freezeBatchNorm: z.boolean().optional(),
   })
   .strict();
 

@@ -71,8 +71,13 @@ export async function buildTrainingModel(config: TrainConfig, options: BuildMode
     config: config.backbone.config,
     ...(config.backbone.vocabulary === undefined ? {} : { vocabulary: config.backbone.vocabulary }),
     ...(hasWeights ? { weights: config.backbone.weights, ignore: isAdapterParameterName } : { seed: `${config.seed}/backbone` }),
+    // Only when asked: a factory of a backbone without BatchNorm knows no such option.
+    ...(config.backbone.freezeBatchNorm ? { freezeBatchNorm: true } : {}),
   });
   try {
+    if (config.backbone.freezeBatchNorm && backbone.module.namedBuffers().length === 0) {
+      throw new Error(`backbone.freezeBatchNorm: the ${config.backbone.kind} backbone has no BatchNorm statistics to freeze`);
+    }
     const tokenizer = requireTokenizer(backbone, `backbone ${config.backbone.kind}`);
     const type = options.adapterType ?? config.adapter.type;
     const rng = new SeededRandom(config.seed).derive('adapters');

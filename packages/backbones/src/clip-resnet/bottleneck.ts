@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, Module, type BatchNormOptions, type SeededRandom } from '@harma/core';
-import { convBatchNormRelu, registerConvBatchNorms, type ConvBatchNorm } from './conv-batch-norm';
+import { convBatchNorm, registerConvBatchNorms, type ConvBatchNorm } from './conv-batch-norm';
+import { joinRows, mapRows, type RowChunks } from './row-chunks';
 
 /** Output channels of a Bottleneck are its `planes` times this (open_clip's `Bottleneck.expansion`). */
 export const BOTTLENECK_EXPANSION = 4;
@@ -21,7 +22,13 @@ export class Downsample extends Module {
 
   /** `x` [batch, h, w, in] → [batch, h/stride, w/stride, out]. */
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.bn.forward(this.conv.forward(this.stride > 1 ? tf.avgPool(x as tf.Tensor4D, this.stride, this.stride, 'valid') : x)));
+    return joinRows(this.forwardChunks([x], true));
+  }
+
+  /** The same over a batch in chunks (see `RowChunks`); disposes them unless `keep`. */
+  forwardChunks(chunks: RowChunks, keep = false): RowChunks {
+    const pooled = this.stride > 1 ? mapRows(chunks, (chunk) => tf.avgPool(chunk as tf.Tensor4D, this.stride, this.stride, 'valid'), keep) : chunks;
+    return convBatchNorm({ conv: this.conv, bn: this.bn }, pooled, { relu: false, keep: keep && pooled === chunks });
   }
 }
 
@@ -53,13 +60,28 @@ export class Bottleneck extends Module {
 
   /** `x` [batch, h, w, in] → [batch, h/stride, w/stride, planes·4]. */
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const [first, second, third] = this.layers;
-      let out = convBatchNormRelu(second, convBatchNormRelu(first, x));
-      if (this.stride > 1) out = tf.avgPool(out as tf.Tensor4D, this.stride, this.stride, 'valid');
-      out = third.bn.forward(third.conv.forward(out));
-      const identity = this.downsample ? this.downsample.forward(x) : x;
-      return tf.relu(tf.add(out, identity));
+    return joinRows(this.forwardChunks([x], true));
+  }
+
+  /**
+   * The same over a batch in chunks (see `RowChunks`): every BatchNorm sees the statistics of the
+   * whole batch. Disposes the chunks unless `keep`; each intermediate is freed as soon as the next
+   * exists, so the peak is about three batch-sized activations (input, branch, shortcut).
+   */
+  forwardChunks(chunks: RowChunks, keep = false): RowChunks {
+    const [first, second, third] = this.layers;
+    let branch = convBatchNorm(second, convBatchNorm(first, chunks, { keep: true }));
+    if (this.stride > 1) branch = mapRows(branch, (chunk) => tf.avgPool(chunk as tf.Tensor4D, this.stride, this.stride, 'valid'));
+    branch = convBatchNorm(third, branch, { relu: false });
+    const identity = this.downsample ? this.downsample.forwardChunks(chunks, true) : chunks;
+    // Each chunk of the branch and the shortcut is freed as soon as its sum exists.
+    const out = branch.map((chunk, i) => {
+      const sum = tf.tidy(() => tf.relu(tf.add(chunk, identity[i] as tf.Tensor)));
+      chunk.dispose();
+      if (identity !== chunks || !keep) identity[i]?.dispose();
+      return sum;
     });
+    if (identity !== chunks && !keep) tf.dispose(chunks);
+    return out;
   }
 }

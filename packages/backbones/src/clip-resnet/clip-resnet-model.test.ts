@@ -9,15 +9,9 @@ import { createClipResNet, type ClipResNetModel } from './clip-resnet-model';
 import type { ClipResNetConfig } from './config';
 import { registerClipResNetBackbones } from './register-resnet';
 import { ensureBuiltInBackbones } from '../ensure-built-ins';
+import { tinyResNetConfig } from '@harma/test-support';
 
-const small: ClipResNetConfig = {
-  embedDim: 12,
-  vision: { imageSize: 32, layers: [1, 2, 1, 1], width: 4, heads: 2 },
-  text: { contextLength: 8, vocabSize: 40, width: 16, layers: 2, heads: 2, mlpRatio: 4 },
-  activation: 'quick_gelu',
-  layerNormEps: 1e-5,
-  batchNorm: { eps: 1e-5, momentum: 0.1 },
-};
+const small: ClipResNetConfig = tinyResNetConfig({ vision: { layers: [1, 2, 1, 1], width: 4 }, text: { vocabSize: 40, layers: 2, mlpRatio: 4 } });
 
 describe('CLIP ResNet through the backbone contract', () => {
   let model: ClipResNetModel;

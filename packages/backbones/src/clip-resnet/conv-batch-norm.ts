@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Conv2d, type BatchNormOptions, type Module, type SeededRandom } from '@harma/core';
+import { mapRows, type RowChunks } from './row-chunks';
 
 /** One of open_clip's numbered convolution + BatchNorm pairs (`conv1` / `bn1`, …), bias-free. */
 export interface ConvBatchNorm {
@@ -27,7 +28,14 @@ export function registerConvBatchNorms(module: Module, shapes: readonly ConvShap
   }));
 }
 
-/** `relu(bn(conv(x)))`, channels-last. */
-export function convBatchNormRelu(layer: ConvBatchNorm, x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.relu(layer.bn.forward(layer.conv.forward(x))));
+/**
+ * `bn(conv(x))`, then ReLU unless `relu` is false, channels-last, over a batch in chunks: the
+ * convolution chunk by chunk, BatchNorm over all of them. Disposes `chunks` (unless `keep`).
+ */
+export function convBatchNorm(layer: ConvBatchNorm, chunks: RowChunks, options: { relu?: boolean; keep?: boolean } = {}): RowChunks {
+  const convolved = mapRows(chunks, (chunk) => layer.conv.forward(chunk), options.keep);
+  // Each convolved chunk is freed once normalised, each normalised one once rectified: the layer
+  // holds its input and its output, not four batch-sized tensors.
+  const normalised = layer.bn.forwardChunks(convolved, true);
+  return options.relu === false ? normalised : mapRows(normalised, tf.relu);
 }

@@ -8,7 +8,7 @@ export type { ShippedResNetConfigName } from './resnet-model-configs';
 export { ClipResNetModel, createClipResNet } from './clip-resnet-model';
 export type { ClipResNetForwardOptions, ClipResNetImageResult, CreateClipResNetOptions } from './clip-resnet-model';
 export { ClipResNetModule } from './clip-resnet-module';
-export { ModifiedResNet } from './modified-resnet';
+export { ModifiedResNet, CHUNK_BYTES } from './modified-resnet';
 export type { ModifiedResNetResult } from './modified-resnet';
 export { Bottleneck, Downsample, BOTTLENECK_EXPANSION } from './bottleneck';
 export type { ConvBatchNorm } from './conv-batch-norm';

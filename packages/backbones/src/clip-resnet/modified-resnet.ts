@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BatchNorm2d, Module, type SeededRandom } from '@harma/core';
 import { AttentionPool2d } from './attention-pool';
 import { BOTTLENECK_EXPANSION, Bottleneck } from './bottleneck';
-import { convBatchNormRelu, registerConvBatchNorms, type ConvBatchNorm } from './conv-batch-norm';
+import { convBatchNorm, registerConvBatchNorms, type ConvBatchNorm } from './conv-batch-norm';
+import { joinRows, mapRows, splitRows, type RowChunks } from './row-chunks';
 import { resNetFeatureWidth, resNetGridSize, type ClipResNetConfig } from './config';
 
 export interface ModifiedResNetResult {
@@ -21,6 +22,12 @@ export interface ModifiedResNetResult {
  * Computed channels-last (tfjs's convolution layout): the NCHW pixels are transposed once on the
  * way in, and the stage outputs on the way out when asked for. Its BatchNorm layers follow
  * `setBatchNormTraining` (evaluation mode by default).
+ *
+ * A batch of more than `chunkRows` images is streamed: cut into chunks of rows that every layer
+ * computes one after the other, each BatchNorm normalising all of them with the whole batch's
+ * statistics (`BatchNorm2d.forwardChunks`) — the numbers of one pass, without its temporaries
+ * over the whole batch (the official batch of 214 RN50 images in training mode needs ~690 MB for
+ * one stem activation, and one pass holds several at once).
  */
 export class ModifiedResNet extends Module {
   /** The stem: `conv1`/`bn1` (3×3 stride 2 to width/2), `conv2`/`bn2` (3×3, width/2), `conv3`/`bn3` (3×3 to width). */
@@ -28,6 +35,12 @@ export class ModifiedResNet extends Module {
   /** `layer1` … `layer4`: the Bottlenecks of each stage. */
   readonly stages: ReadonlyArray<readonly Bottleneck[]>;
   readonly attnpool: AttentionPool2d;
+  /**
+   * Images per chunk of a streamed batch: the most whose largest activation (the stem's last
+   * convolution, imageSize²/4 · width floats an image) fits in `CHUNK_BYTES`. Any value gives the
+   * same numbers; set it lower to hold less at once.
+   */
+  chunkRows: number;
 
   constructor(readonly config: ClipResNetConfig, rng?: SeededRandom) {
     super();
@@ -51,6 +64,7 @@ export class ModifiedResNet extends Module {
       });
     });
     this.attnpool = this.register('attnpool', new AttentionPool2d(resNetGridSize(vision), resNetFeatureWidth(vision), vision.heads, embedDim, rng));
+    this.chunkRows = Math.max(1, Math.floor(CHUNK_BYTES / ((vision.imageSize / 2) ** 2 * width * 4)));
   }
 
   /** Training mode of every BatchNorm layer (see `BatchNorm2d.training`). */
@@ -60,27 +74,24 @@ export class ModifiedResNet extends Module {
 
   /** `pixels` [batch, 3, size, size] (NCHW) → features [batch, embedDim] and, when asked, the stage outputs. */
   forward(pixels: tf.Tensor, keepStages = false): ModifiedResNetResult {
+    // Each step frees its input chunks as soon as its outputs exist; the tidy only cleans up after an error.
     return tf.tidy(() => {
       const stages: tf.Tensor[] = [];
-      const keep = (x: tf.Tensor): void => {
-        if (keepStages) stages.push(tf.transpose(x, [0, 3, 1, 2]));
+      const keep = (chunks: RowChunks): void => {
+        if (keepStages) stages.push(tf.tidy(() => tf.transpose(joinRows(mapRows(chunks, tf.clone, true)), [0, 3, 1, 2])));
       };
-      let x: tf.Tensor = tf.tidy(() => {
-        const stem = this.stem.reduce((input, layer) => convBatchNormRelu(layer, input), tf.transpose(pixels, [0, 2, 3, 1]));
-        return tf.avgPool(stem as tf.Tensor4D, 2, 2, 'valid');
-      });
+      let x = mapRows(splitRows(pixels, this.chunkRows), (chunk) => tf.transpose(chunk, [0, 2, 3, 1]));
+      for (const layer of this.stem) x = convBatchNorm(layer, x);
+      x = mapRows(x, (chunk) => tf.avgPool(chunk as tf.Tensor4D, 2, 2, 'valid'));
       keep(x);
       for (const blocks of this.stages) {
-        for (const block of blocks) {
-          const next = block.forward(x);
-          // Each block's input is dropped as soon as the next exists: a frozen tower's forward is
-          // not recorded, and a recorded one keeps its own copies for the backward pass.
-          x.dispose();
-          x = next;
-        }
+        for (const block of blocks) x = block.forwardChunks(x);
         keep(x);
       }
-      return { features: this.attnpool.forward(x), stages };
+      return { features: joinRows(mapRows(x, (chunk) => this.attnpool.forward(chunk))), stages };
     });
   }
 }
+
+/** Bytes of the largest activation of one chunk of a streamed batch: 64 MiB (20 RN50 images at 224 px). */
+export const CHUNK_BYTES = 64 * 2 ** 20;

@@ -5,6 +5,7 @@ import { SeededRandom } from '../random/seeded-random';
 import { expectAllClose } from '../testing/close';
 import { PORTABLE_BACKENDS } from '../testing/backends';
 import { valueAndGradients } from '../module/gradients';
+import { Parameter } from '../module/parameter';
 import { BatchNorm2d } from './batch-norm';
 
 /** Per-channel mean and biased variance of channels-last values, in double precision. */
@@ -72,6 +73,54 @@ describe.each(PORTABLE_BACKENDS)('BatchNorm2d on %s', (backend) => {
       expect(norm.numBatchesTracked.value.dataSync()[0]).toBe(call);
     }
     expect(() => norm.forward(tf.zeros([1, 1, 1, 3]))).toThrow(/more than one value per channel/);
+    norm.dispose();
+  });
+
+  it('gives a batch in chunks of rows exactly the numbers of one call, with one running update', () => {
+    const rng = new SeededRandom(24);
+    const whole = randomNorm(rng, 5);
+    const chunked = randomNorm(new SeededRandom(24), 5);
+    whole.training = true;
+    chunked.training = true;
+    const x = tf.tensor4d(rng.fillNormal(7 * 3 * 4 * 5, 0.5, 3), [7, 3, 4, 5]);
+    const y = whole.forward(x);
+    const parts = [tf.slice(x, 0, 2), tf.slice(x, 2, 1), tf.slice(x, 3, 4)];
+    const outputs = chunked.forwardChunks(parts);
+    expect(Array.from(tf.concat(outputs, 0).dataSync())).toEqual(Array.from(y.dataSync()));
+    for (const name of ['running_mean', 'running_var', 'num_batches_tracked']) {
+      expect(Array.from(chunked.buffer(name).value.dataSync()), name).toEqual(Array.from(whole.buffer(name).value.dataSync()));
+    }
+    expect(chunked.numBatchesTracked.value.dataSync()[0]).toBe(1);
+    chunked.training = false;
+    expect(Array.from(tf.concat(chunked.forwardChunks(parts), 0).dataSync())).toEqual(Array.from(chunked.forward(x).dataSync()));
+    expect(() => chunked.forwardChunks([])).toThrow(/no chunks/);
+    tf.dispose([x, y, ...parts, ...outputs]);
+    whole.dispose();
+    chunked.dispose();
+  });
+
+  it('differentiates the input through the batch statistics: dx = γ/σ·(t − mean(t) − x̂·mean(t·x̂)) per channel', () => {
+    const rng = new SeededRandom(25);
+    const norm = randomNorm(rng, 3);
+    norm.training = true;
+    const [n, h, w, c] = [3, 2, 4, 3];
+    const x = rng.fillNormal(n * h * w * c, 0.3, 1.7);
+    const t = rng.fillNormal(n * h * w * c);
+    const gamma = Array.from(norm.weight.value.dataSync());
+    const { mean, variance, count } = channelStatistics(x, c);
+    const xHat = Array.from(x, (v, i) => (v - mean[i % c]!) / Math.sqrt(variance[i % c]! + 1e-5));
+    const meanT = Array.from({ length: c }, (_, ch) => t.reduce((sum, v, i) => (i % c === ch ? sum + v : sum), 0) / count);
+    const meanTX = Array.from({ length: c }, (_, ch) => t.reduce((sum, v, i) => (i % c === ch ? sum + v * xHat[i]! : sum), 0) / count);
+    const expected = Array.from(x, (_, i) => {
+      const ch = i % c;
+      return (gamma[ch]! / Math.sqrt(variance[ch]! + 1e-5)) * (t[i]! - meanT[ch]! - xHat[i]! * meanTX[ch]!);
+    });
+    const input = new Parameter(tf.tensor4d(x, [n, h, w, c]));
+    const target = tf.tensor4d(t, [n, h, w, c]);
+    const { value, gradients } = valueAndGradients(() => tf.sum(tf.mul(norm.forward(input.value), target)) as tf.Scalar, [['x', input]]);
+    expectAllClose(gradients.get('x')!, expected, { atol: 1e-5 });
+    tf.dispose([value, ...gradients.values(), target]);
+    input.dispose();
     norm.dispose();
   });
 

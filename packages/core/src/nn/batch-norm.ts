@@ -17,10 +17,11 @@ export interface BatchNormOptions {
  *
  * In evaluation mode (`training` false, the default) it normalises with the running statistics.
  * In training mode, as PyTorch's `module.train()`, it normalises with the statistics of the batch
- * it is given — mean and biased variance over every axis but the last — and updates the running
- * ones on every call, whether or not anything trains: `running_mean ← (1 − m)·running_mean +
- * m·mean`, `running_var ← (1 − m)·running_var + m·var·n/(n − 1)` (the unbiased variance over the
- * n values per channel), `num_batches_tracked += 1`.
+ * it is given — mean and biased variance over every axis but the last (the first is the batch) —
+ * and updates the running ones on every call, whether or not anything trains: `running_mean ←
+ * (1 − m)·running_mean + m·mean`, `running_var ← (1 − m)·running_var + m·var·n/(n − 1)` (the
+ * unbiased variance over the n values per channel), `num_batches_tracked += 1`. A batch may also
+ * come in chunks of rows (`forwardChunks`), with the same numbers.
  */
 export class BatchNorm2d extends Module {
   readonly weight: Parameter;
@@ -44,10 +45,10 @@ export class BatchNorm2d extends Module {
     this.numBatchesTracked = this.register('num_batches_tracked', new ModuleBuffer(tf.scalar(0, 'int32')));
   }
 
-  /** `x` [..., channels] → same shape. */
+  /** `x` [batch, ..., channels] → same shape. */
   forward(x: tf.Tensor): tf.Tensor {
-    if (x.shape[x.rank - 1] !== this.channels) throw new Error(`BatchNorm2d: input [${x.shape}], expected [..., ${this.channels}] (channels last)`);
     if (!this.training) {
+      this.#checkInput(x);
       // (x − mean)·γ/σ + β as one scale and one shift per channel.
       return tf.tidy(() => {
         const scale = tf.mul(this.weight.value, tf.rsqrt(tf.add(this.runningVar.value, this.eps)));
@@ -55,16 +56,50 @@ export class BatchNorm2d extends Module {
         return tf.add(tf.mul(x, scale), shift);
       });
     }
-    const count = x.size / this.channels;
-    if (count < 2) throw new Error(`BatchNorm2d: training mode needs more than one value per channel, got input [${x.shape}]`);
-    return tf.tidy(() => {
-      const axes = x.shape.slice(0, -1).map((_, axis) => axis);
-      const mean = tf.mean(x, axes);
-      const centered = tf.sub(x, mean);
-      const variance = tf.mean(tf.square(centered), axes);
-      this.#updateRunningStatistics(mean, variance, count);
-      return tf.add(tf.mul(tf.mul(centered, tf.rsqrt(tf.add(variance, this.eps))), this.weight.value), this.bias.value);
+    return this.forwardChunks([x])[0] as tf.Tensor;
+  }
+
+  /**
+   * The rows of one batch given in consecutive chunks ([rows_i, ..., channels] each) → each chunk's
+   * output, exactly the numbers `forward` gives on their concatenation, and in training mode one
+   * update of the running statistics. The chunks stay the caller's unless `consume`, which
+   * disposes each one as soon as its output exists (so that a batch is held about once, not
+   * twice). This is how a batch too large for memory in one piece is normalised with its
+   * statistics (`ModifiedResNet` streams it).
+   *
+   * The statistics are summed per row first (over every axis but the first and the last), then
+   * over the rows, in row order — a sum that does not depend on where the chunks are cut — and
+   * the variance is the mean squared distance to the mean, a second pass.
+   */
+  forwardChunks(chunks: readonly tf.Tensor[], consume = false): tf.Tensor[] {
+    if (chunks.length === 0) throw new Error('BatchNorm2d: no chunks');
+    for (const chunk of chunks) this.#checkInput(chunk);
+    const each = (f: (chunk: tf.Tensor) => tf.Tensor): tf.Tensor[] =>
+      chunks.map((chunk) => {
+        const out = f(chunk);
+        if (consume) chunk.dispose();
+        return out;
+      });
+    if (!this.training) return each((chunk) => this.forward(chunk));
+    const count = chunks.reduce((sum, chunk) => sum + chunk.size, 0) / this.channels;
+    if (count < 2) throw new Error(`BatchNorm2d: training mode needs more than one value per channel, got input [${chunks[0]?.shape}]`);
+    const { mean, inverseStd } = tf.tidy(() => {
+      const rowSums = (transform: (chunk: tf.Tensor) => tf.Tensor): tf.Tensor =>
+        tf.sum(tf.concat(chunks.map((chunk) => tf.tidy(() => perRowSum(transform(chunk)))), 0), 0);
+      const batchMean = tf.div(rowSums((chunk) => chunk), count);
+      const variance = tf.div(rowSums((chunk) => tf.square(tf.sub(chunk, batchMean))), count);
+      this.#updateRunningStatistics(batchMean, variance, count);
+      return { mean: batchMean, inverseStd: tf.rsqrt(tf.add(variance, this.eps)) };
     });
+    try {
+      return each((chunk) => tf.tidy(() => tf.add(tf.mul(tf.mul(tf.sub(chunk, mean), inverseStd), this.weight.value), this.bias.value)));
+    } finally {
+      tf.dispose([mean, inverseStd]);
+    }
+  }
+
+  #checkInput(x: tf.Tensor): void {
+    if (x.rank < 2 || x.shape[x.rank - 1] !== this.channels) throw new Error(`BatchNorm2d: input [${x.shape}], expected [batch, ..., ${this.channels}] (channels last)`);
   }
 
   #updateRunningStatistics(mean: tf.Tensor, variance: tf.Tensor, count: number): void {
@@ -74,4 +109,10 @@ export class BatchNorm2d extends Module {
     this.runningVar.assign(tf.add(tf.mul(this.runningVar.value, 1 - m), tf.mul(variance, (m * count) / (count - 1))));
     this.numBatchesTracked.assign(tf.add(this.numBatchesTracked.value, tf.scalar(1, 'int32')));
   }
+}
+
+/** `x` [rows, ..., channels] → [rows, channels], summed over the axes between. */
+function perRowSum(x: tf.Tensor): tf.Tensor {
+  if (x.rank === 2) return x;
+  return tf.sum(x, Array.from({ length: x.rank - 2 }, (_, i) => i + 1));
 }

@@ -89,6 +89,15 @@ export const exportConfigSchema = z
         towers: z.object({ vision: towerSizeSchema, text: towerSizeSchema }).strict().optional(),
       })
       .strict(),
+    /**
+     * Whether Hugging Face transformers (and transformers.js) has a model class for the folder:
+     * `modelType` is the `model_type` at the top of config.json (`"clip"`), or null with a note
+     * for a backbone it has none for (CLIP ResNet), which only HarMA.js's loaders open. Absent in
+     * folders written before it was recorded.
+     */
+    transformers: z
+      .union([z.object({ modelType: z.string().min(1) }).strict(), z.object({ modelType: z.null(), note: z.string().min(1) }).strict()])
+      .optional(),
     /** The tokenizer saved in the folder (`TextTokenizer.save`); ids are zero padded, never trimmed. */
     tokenizer: z
       .object({

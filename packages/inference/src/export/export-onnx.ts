@@ -128,7 +128,9 @@ async function writeTower(dir: string, tower: TowerName, model: OnnxModel, quant
  * unless `quantize: false`), the tokenizer's files, `preprocessor_config.json`, and `config.json`
  * holding transformers' config of the backbone (`Backbone.huggingFaceConfig`, for CLIP
  * `model_type: "clip"`) and HarMA.js's own section `harma` (description, preprocessing,
- * tokenizer, graphs). transformers.js opens a CLIP export with its standard CLIP classes. The
+ * tokenizer, graphs). transformers.js opens a CLIP export with its standard CLIP classes; a
+ * backbone without a transformers class (CLIP ResNet) gets no top-level fields, and
+ * `harma.transformers` says so (`modelType: null` and a note). The
  * graphs are traced from the tfjs computation on the active backend, so whatever is attached to
  * the backbone is baked in. Check the result with `verifyExport`; open it with `loadExportedModel`.
  */
@@ -150,6 +152,8 @@ export async function exportOnnx(backbone: Backbone, dir: string, options: Expor
   const size = backbone.preprocess.size;
   const description = backbone.describe();
   const towerSize = (tower: TowerName): { width: number; layers: number } => ({ width: backbone.towers[tower].width, layers: backbone.towers[tower].blocks.length });
+  const huggingFace = backbone.huggingFaceConfig?.(tokenizer);
+  const modelType = huggingFace?.model_type;
   const config = parseExportConfig({
     format: EXPORT_FORMAT,
     formatVersion: EXPORT_FORMAT_VERSION,
@@ -166,6 +170,10 @@ export async function exportOnnx(backbone: Backbone, dir: string, options: Expor
     embedDim: backbone.embedDim,
     normalized: true,
     preprocess: backbone.preprocess,
+    transformers:
+      typeof modelType === 'string'
+        ? { modelType }
+        : { modelType: null, note: `Hugging Face transformers has no model class for a ${description.kind} backbone: open this folder with HarMA.js (loadExportedModel, harma serve, harma eval --model)` },
     tokenizer: await tokenizer.save(dir),
     vision: {
       file: towers.vision.file,
@@ -186,7 +194,7 @@ export async function exportOnnx(backbone: Backbone, dir: string, options: Expor
     metadata: options.metadata,
   });
   // transformers' fields first (when the backbone has a transformers class), then HarMA.js's own.
-  const configJson = { ...backbone.huggingFaceConfig?.(tokenizer), harma: config };
+  const configJson = { ...huggingFace, harma: config };
   await writeFileAtomic(path.join(dir, EXPORT_FILES.config), `${JSON.stringify(configJson, null, 2)}\n`);
   await writeFileAtomic(path.join(dir, EXPORT_FILES.preprocessor), `${JSON.stringify(huggingFacePreprocessorConfig(backbone.preprocess), null, 2)}\n`);
   return { dir, config, vision: towers.vision, text: towers.text };

@@ -93,6 +93,7 @@ describe('loadExportedModel', () => {
     const legacy = {
       ...current,
       formatVersion: 1,
+      transformers: undefined,
       backbone: { kind: 'clip', specificationVersion: 'v1', model: current.backbone.config, parameters: current.backbone.parameters },
       tokenizer: { contextLength: 16, padId: 0, vocabulary: 'vocab.txt.gz', vocabularySize: 1000 },
       vision: { ...current.vision, file: 'vision_model.onnx', quantized: undefined },

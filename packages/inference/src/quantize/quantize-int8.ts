@@ -45,7 +45,21 @@ export function quantizeColumns(weight: Float32Array, rows: number, columns: num
   return { values, scales };
 }
 
-/** The [K, N] weight a MatMul's B input holds: an initializer, or the transpose of one ([N, K]). */
+/**
+ * The 2-D float initializer `value` is: the initializer itself, or a 1×1 convolution's weight
+ * [N, K, 1, 1] reshaped to [N, K] (how `Conv2d` multiplies a pointwise convolution), seen as 2-D.
+ */
+function matrixInitializer(value: string, initializers: ReadonlyMap<string, OnnxTensor>, producers: ReadonlyMap<string, OnnxNode>): OnnxTensor | undefined {
+  const direct = initializers.get(value);
+  if (direct) return direct;
+  const reshape = producers.get(value);
+  if (!reshape || reshape.opType !== 'Reshape' || reshape.domain) return undefined;
+  const kernel = initializers.get(reshape.input[0] as string);
+  if (!kernel || kernel.dims.length !== 4 || kernel.dims[2] !== 1 || kernel.dims[3] !== 1) return undefined;
+  return { ...kernel, dims: kernel.dims.slice(0, 2) };
+}
+
+/** The [K, N] weight a MatMul's B input holds: an initializer, or the transpose of one ([N, K], or a 1×1 convolution's weight). */
 function constantWeight(
   value: string,
   initializers: ReadonlyMap<string, OnnxTensor>,
@@ -59,7 +73,7 @@ function constantWeight(
   const transpose = producers.get(value);
   if (!transpose || transpose.opType !== 'Transpose' || transpose.domain) return undefined;
   const perm = transpose.attribute.find((a) => a.name === 'perm')?.ints;
-  const source = initializers.get(transpose.input[0] as string);
+  const source = matrixInitializer(transpose.input[0] as string, initializers, producers);
   if (!source || source.dims.length !== 2 || source.dataType !== ONNX_DATA_TYPES.float32 || (perm && (perm[0] !== 1 || perm[1] !== 0))) return undefined;
   const [n, k] = source.dims as [number, number];
   const original = floatValues(source);
