@@ -119,7 +119,8 @@ beforeAll(async () => {
     }),
   );
   run = await runTraining(await loadTrainConfig(configFile), { progress: false });
-});
+  // Two training runs: ~20 s on a quiet machine, several times that while CI runs every package's tests at once.
+}, 600_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
