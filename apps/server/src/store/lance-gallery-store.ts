@@ -2,6 +2,7 @@ import * as lancedb from '@lancedb/lancedb';
 import type { Schema } from 'apache-arrow';
 import type { Logger } from 'pino';
 import type { Shard } from '../gallery/shard';
+import { withCreationLock } from './creation-lock';
 import type { CachedCaption, GalleryStore, StoreChange, StoreHit } from './gallery-store';
 import {
   captionSchema,
@@ -145,7 +146,7 @@ export class LanceGalleryStore implements GalleryStore {
       [LANCE_META.dim, String(options.dim)],
     ]);
     const schema = imageSchema(options.dim, metadata);
-    const images = await openOrCreate(connection, options.table, schema);
+    const images = await withCreationLock(options.uri, () => openOrCreate(connection, options.table, schema));
     const stored = (await images.schema()).metadata;
     const problems = [...metadata].filter(([key, value]) => stored.get(key) !== value).map(([key, value]) => `${key} is ${stored.get(key) ?? 'missing'}, this server has ${value}`);
     if (problems.length > 0) {
@@ -153,8 +154,10 @@ export class LanceGalleryStore implements GalleryStore {
       connection.close();
       throw new Error(`the table ${options.table} at ${options.uri} was written by another model or version (${problems.join('; ')}): choose another --store-uri, or remove that table to rebuild it`);
     }
-    const skipped = await openOrCreate(connection, `${options.table}_skipped`, skippedSchema());
-    const captions = await openOrCreate(connection, `${options.table}_captions`, captionSchema(options.dim));
+    const { skipped, captions } = await withCreationLock(options.uri, async () => ({
+      skipped: await openOrCreate(connection, `${options.table}_skipped`, skippedSchema()),
+      captions: await openOrCreate(connection, `${options.table}_captions`, captionSchema(options.dim)),
+    }));
     const store = new LanceGalleryStore(options, logger, connection, { images, skipped, captions }, schema);
     await store.refresh();
     store.startRefreshing();

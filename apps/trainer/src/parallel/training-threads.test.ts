@@ -53,7 +53,7 @@ describe('startStepThreads (real worker threads)', () => {
       expect(warnings).toEqual([
         expect.objectContaining({
           component: 'train',
-          threads: 2,
+          details: expect.objectContaining({ threads: 2 }),
           msg: expect.stringMatching(/^the training threads could not start \(.*this-thread-only.*\): training on one thread\. A backbone kind registered in this thread only must be named in the config as backbone\.plugin/),
         }),
       ]);
