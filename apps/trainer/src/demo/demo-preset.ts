@@ -49,6 +49,7 @@ export const DEMO_PRESET: DemoPreset = {
   pretrain: { epochs: 3, batchSize: 64, lr: 2e-3, weightDecay: 0.1 },
   harma: { epochs: 3, batchSize: 64, lr: 4e-3, bottleneck: 32, heads: 4 },
   clipAdapter: { epochs: 3, batchSize: 64, lr: 4e-3 },
+  // Measured (seeds 7, 1, 2; target test r_mean zero-shot → HarMA): 5.70 → 31.62, 8.95 → 38.05, 6.40 → 25.83.
   resnet: {
     model: {
       embedDim: 96,
