@@ -157,7 +157,7 @@ program
 
 program
   .command('demo')
-  .description('offline demo: synthetic data, pretrain a small CLIP, adapt it with HarMA and CLIP-Adapter, compare with zero-shot')
+  .description('offline demo: synthetic data, pretrain a small CLIP, adapt it with HarMA and CLIP-Adapter, compare with zero-shot; then a small CLIP ResNet with HarMA (not in --quick)')
   .option('-o, --output <dir>', 'folder for everything the demo writes', 'runs/demo')
   .option('--quick', 'a miniature of the same path (seconds): for smoke tests')
   .option('--fresh-data', 'draw the data sets again even if an earlier run left them')

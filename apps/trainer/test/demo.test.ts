@@ -2,8 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@harma/core';
-import { formatDemoSummary } from '../src/demo/run-demo';
-import { DEMO_TEST_PRESET } from '../src/demo/demo-preset';
+import { validateClipResNetConfig } from '@harma/backbones';
+import { formatDemoSummary, type DemoSummary } from '../src/demo/run-demo';
+import { DEMO_PRESET, DEMO_TEST_PRESET } from '../src/demo/demo-preset';
 import { MetricsLog, type EvaluationRecord } from '../src/train/metrics-log';
 import { sharedDemoRun, type DemoRun } from './demo-run';
 
@@ -46,5 +47,26 @@ describe('the demo path in miniature', () => {
     // The adapters kept (the best validation epoch) beat the frozen model on the target's test split.
     expect(summary.methods.harma.r_mean).toBeGreaterThan(summary.methods['zero-shot'].r_mean);
     expect(formatDemoSummary(summary)).toMatch(/HarMA gains -?\d+\.\d\d points of r_mean over zero-shot/);
+  });
+
+  it('prints the ResNet rows under the ViT rows when the preset has them (the full preset does; the quick one not)', () => {
+    // The quick preset leaves them out (they would add ~30 s): the summary says nothing of a ResNet.
+    expect(demo.summary.resnet).toBeUndefined();
+    expect(formatDemoSummary(demo.summary)).not.toMatch(/resnet/i);
+    // The full preset's ResNet is a valid CLIP ResNet config (the demo fills in the vocabulary size).
+    const resnet = DEMO_PRESET.resnet;
+    expect(resnet).toBeDefined();
+    expect(() => validateClipResNetConfig({ ...resnet!.model, text: { ...resnet!.model.text, vocabSize: 100 } })).not.toThrow();
+    // A summary with ResNet figures: two more rows, in order, and their gain line.
+    const { methods } = demo.summary;
+    const withResNet: DemoSummary = {
+      ...demo.summary,
+      resnet: { methods: { 'zero-shot': methods['zero-shot'], harma: methods.harma }, pretrainedOnSource: demo.summary.pretrainedOnSource, pretrainSeconds: 12, files: { pretrained: 'p', harmaAdapters: 'a', modelConfig: 'c' } },
+    };
+    const lines = formatDemoSummary(withResNet).split('\n');
+    expect(lines.slice(1, 6).map((line) => line.split(/\s{2,}/)[0])).toEqual(['zero-shot', 'harma', 'clip-adapter', 'resnet zero-shot', 'resnet harma']);
+    expect(lines[4]!.split(/\s+/).slice(2, 9)).toEqual(lines[1]!.split(/\s+/).slice(1, 8));
+    const gain = (methods.harma.r_mean - methods['zero-shot'].r_mean).toFixed(2);
+    expect(lines.join('\n')).toContain(`ResNet: HarMA (text tower only) gains ${gain} points of r_mean over zero-shot`);
   });
 });
