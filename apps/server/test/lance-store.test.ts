@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +8,7 @@ import { createServer, type HarmaServer } from '../src/server';
 import { DEFAULT_LANCE_TUNING, LanceGalleryStore } from '../src/store/lance-gallery-store';
 import { CLI, runCli } from './helpers/cli-child';
 import { captureLogs } from './helpers/server-fixture';
-import { writeTestImages } from './helpers/test-images';
-import { exportTinyModel } from './helpers/tiny-model';
+import { tinyModelAndGallery } from './helpers/tiny-model';
 
 const IMAGES = 240;
 
@@ -35,10 +33,7 @@ describe('the Lance store: kill -9, sharded indexing by several processes, reade
 
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build @harma/server first (npx tsup in apps/server)`);
-    root = await mkdtemp(path.join(os.tmpdir(), 'harma-lance-'));
-    model = await exportTinyModel(path.join(root, 'model'));
-    gallery = path.join(root, 'gallery');
-    images = await writeTestImages(gallery, IMAGES);
+    ({ root, model, gallery, images } = await tinyModelAndGallery('harma-lance-', IMAGES));
     const probe = await createServer({ model, gallery, indexDir: path.join(root, 'probe'), port: 0, rateLimit: false, indexOnStart: false }, { logger: logs.logger });
     fingerprint = probe.encoder.fingerprint;
     await probe.close();

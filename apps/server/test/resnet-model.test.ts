@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiSchemas } from '../src/http/schemas';
@@ -7,8 +6,7 @@ import { createServer, type HarmaServer } from '../src/index';
 import { writeStaticSite } from '../src/site/write-static-site';
 import { dot, postImage } from './helpers/http';
 import { captureLogs } from './helpers/server-fixture';
-import { writeTestImages } from './helpers/test-images';
-import { exportTinyModel } from './helpers/tiny-model';
+import { tinyModelAndGallery } from './helpers/tiny-model';
 
 describe('a CLIP ResNet export (no transformers class) served and searched', () => {
   let root: string;
@@ -18,10 +16,7 @@ describe('a CLIP ResNet export (no transformers class) served and searched', () 
   let server: HarmaServer;
 
   beforeAll(async () => {
-    root = await mkdtemp(path.join(os.tmpdir(), 'harma-server-resnet-'));
-    model = await exportTinyModel(path.join(root, 'model'), { resnet: true, quantize: true });
-    gallery = path.join(root, 'gallery');
-    images = await writeTestImages(gallery, 6);
+    ({ root, model, gallery, images } = await tinyModelAndGallery('harma-server-resnet-', 6, { resnet: true, quantize: true }));
     server = await createServer({ model, gallery, indexDir: path.join(root, 'index'), port: 0, rateLimit: false, apiKey: 'test-key-123456' }, { logger: captureLogs().logger });
     await server.gallery.reindex();
   });

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import sharp from 'sharp';
@@ -11,8 +10,7 @@ import { loadModelEncoder } from '../src/encoder/load-model-encoder';
 import type { ServerEncoder } from '../src/encoder/server-encoder';
 import type { SiteImage, SiteManifest } from '../src/site/site-manifest';
 import { writeStaticSite, type SiteProgress } from '../src/site/write-static-site';
-import { writeTestImages } from './helpers/test-images';
-import { exportTinyModel } from './helpers/tiny-model';
+import { exportTinyModel, tinyModelAndGallery } from './helpers/tiny-model';
 
 /** Every file under `dir`, relative and `/`-separated, sorted. */
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
@@ -43,10 +41,7 @@ describe('writeStaticSite', () => {
   let encoder: ServerEncoder;
 
   beforeAll(async () => {
-    root = await mkdtemp(path.join(os.tmpdir(), 'harma-site-'));
-    model = await exportTinyModel(path.join(root, 'model'), { quantize: true });
-    gallery = path.join(root, 'gallery');
-    images = await writeTestImages(gallery, 12);
+    ({ root, model, gallery, images } = await tinyModelAndGallery('harma-site-', 12, { quantize: true }));
     // A copy under another name shares its thumbnail; a broken file and a hidden one are not images of the site.
     await copyFile(path.join(gallery, images[3] as string), path.join(gallery, 'copy-of-3.png'));
     await writeFile(path.join(gallery, 'broken.png'), 'not an image');

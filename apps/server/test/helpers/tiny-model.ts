@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { attachHarma, isAdapterParameterName, saveAdapters } from '@harma/adapters';
@@ -6,6 +7,7 @@ import { ClipTokenizer, createClip, createClipResNet, trainBpeVocabulary, type C
 import { SeededRandom, normalTensor, useBackend, writeSafetensors } from '@harma/core';
 import { syntheticVocabulary } from '@harma/data';
 import { exportOnnx } from '@harma/inference';
+import { writeTestImages } from './test-images';
 
 /** A tiny CLIP (2 blocks per tower, width 32) with HarMA adapters: real graphs, milliseconds per call. */
 export function tinyClipConfig(embedDim = 32): ClipConfig {
@@ -60,4 +62,21 @@ export async function exportTinyModel(dir: string, options: { embedDim?: number;
     model.dispose();
   }
   return dir;
+}
+
+/** What `tinyModelAndGallery` made: the temporary root, the exported model in it and a gallery of test images. */
+export interface TinyModelAndGallery {
+  root: string;
+  model: string;
+  gallery: string;
+  /** The gallery-relative paths of the images written. */
+  images: string[];
+}
+
+/** A temporary folder (`prefix` + random) holding a tiny exported model (`model/`) and `count` test images (`gallery/`). */
+export async function tinyModelAndGallery(prefix: string, count: number, exportOptions: Parameters<typeof exportTinyModel>[1] = {}): Promise<TinyModelAndGallery> {
+  const root = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const model = await exportTinyModel(path.join(root, 'model'), exportOptions);
+  const gallery = path.join(root, 'gallery');
+  return { root, model, gallery, images: await writeTestImages(gallery, count) };
 }
