@@ -83,18 +83,20 @@ export class BatchNorm2d extends Module {
     if (!this.training) return each((chunk) => this.forward(chunk));
     const count = chunks.reduce((sum, chunk) => sum + chunk.size, 0) / this.channels;
     if (count < 2) throw new Error(`BatchNorm2d: training mode needs more than one value per channel, got input [${chunks[0]?.shape}]`);
-    const { mean, inverseStd } = tf.tidy(() => {
+    const { scale, shift } = tf.tidy(() => {
       const rowSums = (transform: (chunk: tf.Tensor) => tf.Tensor): tf.Tensor =>
         tf.sum(tf.concat(chunks.map((chunk) => tf.tidy(() => perRowSum(transform(chunk)))), 0), 0);
       const batchMean = tf.div(rowSums((chunk) => chunk), count);
       const variance = tf.div(rowSums((chunk) => tf.square(tf.sub(chunk, batchMean))), count);
       this.#updateRunningStatistics(batchMean, variance, count);
-      return { mean: batchMean, inverseStd: tf.rsqrt(tf.add(variance, this.eps)) };
+      // (x − mean)·γ/σ + β as one scale and one shift per channel: two passes over a chunk, not four.
+      const channelScale = tf.mul(this.weight.value, tf.rsqrt(tf.add(variance, this.eps)));
+      return { scale: channelScale, shift: tf.sub(this.bias.value, tf.mul(batchMean, channelScale)) };
     });
     try {
-      return each((chunk) => tf.tidy(() => tf.add(tf.mul(tf.mul(tf.sub(chunk, mean), inverseStd), this.weight.value), this.bias.value)));
+      return each((chunk) => tf.tidy(() => tf.add(tf.mul(chunk, scale), shift)));
     } finally {
-      tf.dispose([mean, inverseStd]);
+      tf.dispose([scale, shift]);
     }
   }
 
@@ -111,8 +113,15 @@ export class BatchNorm2d extends Module {
   }
 }
 
-/** `x` [rows, ..., channels] → [rows, channels], summed over the axes between. */
+/**
+ * `x` [rows, ..., channels] → [rows, channels], summed over the axes between: a product of a row
+ * of ones with each row seen as [positions, channels]. A batched product sums every row on its
+ * own, whatever rows come with it (a reduction kernel may sum a lone row in another order than a
+ * row among others: ONNX Runtime's does), and runs on the fastest kernels of each engine.
+ */
 function perRowSum(x: tf.Tensor): tf.Tensor {
   if (x.rank === 2) return x;
-  return tf.sum(x, Array.from({ length: x.rank - 2 }, (_, i) => i + 1));
+  const [rows, channels] = [x.shape[0] as number, x.shape[x.rank - 1] as number];
+  const positions = x.size / (rows * channels);
+  return tf.reshape(tf.matMul(tf.ones([1, 1, positions]), tf.reshape(x, [rows, positions, channels])), [rows, channels]);
 }

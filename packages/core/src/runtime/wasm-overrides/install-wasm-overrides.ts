@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { OnnxRuntimeProducts } from '../onnxruntime-products/onnxruntime-products';
 import { batchMatMulKernel } from './batch-mat-mul-kernel';
 import { onnxRuntimeBatchMatMulKernel } from './onnxruntime-batch-mat-mul-kernel';
+import { onnxRuntimeConv2DKernel } from './onnxruntime-conv2d-kernel';
+import { onnxRuntimeSumKernel } from './onnxruntime-sum-kernel';
 import { sliceKernel, splitKernel } from './slice-kernels';
 import { transposeKernel } from './transpose-kernel';
 import { wasmInternals } from './wasm-internals';
@@ -24,14 +26,16 @@ const identityKernel: tf.KernelFunc = (args) => {
 };
 
 export interface WasmKernelOverrideOptions {
-  /** Compute float32 `BatchMatMul` on ONNX Runtime's MLAS instead of XNNPACK. Default: none (XNNPACK). */
+  /** Compute float32 `BatchMatMul`, `Conv2D` and `Sum` on ONNX Runtime instead of XNNPACK. Default: none (XNNPACK). */
   products?: OnnxRuntimeProducts;
 }
 
 /**
  * Replace the tfjs-backend-wasm 4.22 kernels that waste most time or memory in training:
  * `BatchMatMul` (on ONNX Runtime when `products` is given, see `onnxRuntimeBatchMatMulKernel`;
- * else batched and flagged products on XNNPACK, see `batchMatMulKernel`), `Slice` and `SplitV`
+ * else batched and flagged products on XNNPACK, see `batchMatMulKernel`), `Conv2D` (on ONNX
+ * Runtime when `products` is given, see `onnxRuntimeConv2DKernel`), float32 `Sum` (likewise, see
+ * `onnxRuntimeSumKernel`), `Slice` and `SplitV`
  * (copy only the requested part, see `sliceKernel`), `Transpose` (matrices by blocks, see
  * `transposeKernel`) and `Identity` (share, do not copy).
  * Results are the same up to float summation order (products) or bit for bit (the rest); strings
@@ -52,6 +56,8 @@ export function installWasmKernelOverrides(options: WasmKernelOverrideOptions = 
     },
     products,
   );
+  replace('Conv2D', (original) => (products ? onnxRuntimeConv2DKernel(products, original) : original), products);
+  replace('Sum', (original) => (products ? onnxRuntimeSumKernel(products, original) : original), products);
 }
 
 function kernelOf(kernelName: string): tf.KernelFunc {
