@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useBackend } from '../runtime/init-backend';
-import { PORTABLE_BACKENDS } from '../testing/backends';
+import { PORTABLE_BACKENDS, PORTABLE_RUNTIMES } from '../testing/backends';
+import { chooseProductEngine } from '../runtime/product-engine';
+import { FUSED_KERNELS, hasFusedKernel } from '../runtime/wasm-overrides/onnxruntime-fused-kernels';
 import { expectAllClose } from '../testing/close';
 import { referenceErf } from '../testing/naive';
 import { valueAndGradients } from '../module/gradients';
@@ -55,5 +57,44 @@ describe.each(PORTABLE_BACKENDS)('activations on %s', (backend) => {
     } finally {
       tf.registerKernel(kernel);
     }
+  });
+});
+
+describe.each(PORTABLE_RUNTIMES)('gelu and quickGelu derivatives on $label', ({ backend, products }) => {
+  beforeAll(async () => {
+    await useBackend(backend, { products });
+  });
+
+  it('differentiate as the formulas say: Φ(x) + x·φ(x) and s + 1.702·x·s·(1 − s)', () => {
+    const p = new Parameter(tf.tensor1d(xs));
+    const upstream = tf.tensor1d(xs.map((_, i) => 1 + 0.01 * i));
+    const phi = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    const cases = [
+      ['gelu', gelu, (x: number) => 0.5 * (1 + referenceErf(x / Math.SQRT2)) + x * phi(x)],
+      ['quickGelu', quickGelu, (x: number) => sigmoid(1.702 * x) * (1 + 1.702 * x * (1 - sigmoid(1.702 * x)))],
+    ] as const;
+    for (const [label, f, derivative] of cases) {
+      const { gradients } = valueAndGradients(() => tf.sum(tf.mul(f(p.value), upstream)) as tf.Scalar, [['x', p]]);
+      // ONNX Runtime's vectorised logistic is accurate to about 1e-7 absolute; the derivative scales
+      // that error by |1 + 1.702·x·(1 − s)| (up to 15 on [−8, 8]) and the upstream gradient (up to 2.6).
+      expectAllClose(gradients.get('x')!, xs.map((x, i) => derivative(x) * (1 + 0.01 * i)), { atol: 4e-6, rtol: 2e-6 }, label);
+      tf.dispose([...gradients.values()]);
+    }
+    tf.dispose(upstream);
+    p.dispose();
+  });
+
+  it(products === 'onnxruntime' ? 'run as one fused kernel each way on ONNX Runtime' : 'compose tfjs ops (no fused kernels here)', () => {
+    const fused = Object.values(FUSED_KERNELS).map((name) => hasFusedKernel(name));
+    expect(fused).toEqual(Object.values(FUSED_KERNELS).map(() => products === 'onnxruntime'));
+    if (products !== 'onnxruntime') return;
+    const runFused = vi.spyOn(chooseProductEngine({ products }).products!, 'runFused');
+    const p = new Parameter(tf.tensor1d(xs));
+    const { value, gradients } = valueAndGradients(() => tf.sum(tf.add(gelu(p.value), quickGelu(p.value))) as tf.Scalar, [['x', p]]);
+    expect(runFused.mock.calls.map(([key]) => key).sort()).toEqual([FUSED_KERNELS.gelu, FUSED_KERNELS.geluGrad, FUSED_KERNELS.quickGelu, FUSED_KERNELS.quickGeluGrad].sort());
+    runFused.mockRestore();
+    tf.dispose([value, ...gradients.values()]);
+    p.dispose();
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS, hasFusedKernel, runFusedKernel } from '../runtime/wasm-overrides/onnxruntime-fused-kernels';
 import { customGradient } from './custom-gradient';
 
 /** Activations a backbone config may name (open_clip's `act_layer`). */
@@ -48,6 +49,10 @@ const INVERSE_SQRT_TWO_PI = 1 / Math.sqrt(2 * Math.PI);
  */
 export const gelu = customGradient<[tf.Tensor]>((x, save) => {
   save([x]);
+  // One fused kernel each way where the backend has it (the wasm backend on ONNX Runtime).
+  if (hasFusedKernel(FUSED_KERNELS.gelu)) {
+    return { value: runFusedKernel(FUSED_KERNELS.gelu, { x }), gradFunc: (dy, [input]) => runFusedKernel(FUSED_KERNELS.geluGrad, { x: input as tf.Tensor, dy }) };
+  }
   return {
     value: tf.mul(tf.mul(0.5, x), tf.add(1, erf(tf.mul(x, Math.SQRT1_2)))),
     gradFunc: (dy, saved) => {
@@ -65,6 +70,9 @@ export const gelu = customGradient<[tf.Tensor]>((x, save) => {
  */
 export const quickGelu = customGradient<[tf.Tensor]>((x, save) => {
   save([x]);
+  if (hasFusedKernel(FUSED_KERNELS.quickGelu)) {
+    return { value: runFusedKernel(FUSED_KERNELS.quickGelu, { x }), gradFunc: (dy, [input]) => runFusedKernel(FUSED_KERNELS.quickGeluGrad, { x: input as tf.Tensor, dy }) };
+  }
   return {
     value: tf.mul(x, tf.sigmoid(tf.mul(1.702, x))),
     gradFunc: (dy, saved) => {

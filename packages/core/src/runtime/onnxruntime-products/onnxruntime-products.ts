@@ -37,6 +37,12 @@ export interface ConvolutionOperands extends ConvolutionGeometry {
   outShape: readonly [number, number, number, number];
 }
 
+/** A float32 view and its shape, an input or output of `runFused`. */
+export interface FusedTensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
 /**
  * Float32 matrix products and convolutions on ONNX Runtime's MLAS kernels, run synchronously on the calling
  * thread into a caller-owned output. Measured on this project's machine (AVX-512, one thread):
@@ -111,6 +117,23 @@ export class OnnxRuntimeProducts {
       session.run({ x: new Tensor('float32', x, xShape) }, { y: new Tensor('float32', out, outShape) }, {});
     } catch (error) {
       throw new Error(`sum on ONNX Runtime: [${xShape.join(', ')}] over axes ${axes.join(', ')} → [${outShape.join(', ')}] failed: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Run a small fused graph (`makeModel`, made once per `key`) on float32 views: `feeds` by input
+   * name, `fetches` by output name, each written in place. Throws naming the graph and shapes if
+   * ONNX Runtime refuses them.
+   */
+  runFused(key: string, makeModel: () => Uint8Array, feeds: Record<string, FusedTensor>, fetches: Record<string, FusedTensor>): void {
+    const { Tensor } = this.#binding;
+    const session = this.#session(`fused ${key}`, makeModel);
+    const tensors = (views: Record<string, FusedTensor>) => Object.fromEntries(Object.entries(views).map(([name, view]) => [name, new Tensor('float32', view.data, view.dims)]));
+    try {
+      session.run(tensors(feeds), tensors(fetches), {});
+    } catch (error) {
+      const shapes = Object.entries(feeds).map(([name, view]) => `${name} [${view.dims.join(', ')}]`).join(', ');
+      throw new Error(`${key} on ONNX Runtime: ${shapes} failed: ${(error as Error).message}`);
     }
   }
 

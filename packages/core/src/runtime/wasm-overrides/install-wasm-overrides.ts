@@ -3,6 +3,7 @@ import type { OnnxRuntimeProducts } from '../onnxruntime-products/onnxruntime-pr
 import { batchMatMulKernel } from './batch-mat-mul-kernel';
 import { onnxRuntimeBatchMatMulKernel } from './onnxruntime-batch-mat-mul-kernel';
 import { onnxRuntimeConv2DKernel } from './onnxruntime-conv2d-kernel';
+import { registerFusedKernels } from './onnxruntime-fused-kernels';
 import { onnxRuntimeSumKernel } from './onnxruntime-sum-kernel';
 import { sliceKernel, splitKernel } from './slice-kernels';
 import { transposeKernel } from './transpose-kernel';
@@ -37,8 +38,10 @@ export interface WasmKernelOverrideOptions {
  * Runtime when `products` is given, see `onnxRuntimeConv2DKernel`), float32 `Sum` (likewise, see
  * `onnxRuntimeSumKernel`), `Slice` and `SplitV`
  * (copy only the requested part, see `sliceKernel`), `Transpose` (matrices by blocks, see
- * `transposeKernel`) and `Identity` (share, do not copy).
- * Results are the same up to float summation order (products) or bit for bit (the rest); strings
+ * `transposeKernel`) and `Identity` (share, do not copy); with `products`, also registers the
+ * fused activation kernels (`FUSED_KERNELS`) the layers use when the backend has them.
+ * Results are the same up to float summation order and ONNX Runtime's vectorised exp/erf (the
+ * kernels on ONNX Runtime) or bit for bit (the rest); strings
  * keep the original kernels. Called by `useBackend('wasm')`; idempotent for the same options.
  */
 export function installWasmKernelOverrides(options: WasmKernelOverrideOptions = {}): void {
@@ -58,6 +61,7 @@ export function installWasmKernelOverrides(options: WasmKernelOverrideOptions = 
   );
   replace('Conv2D', (original) => (products ? onnxRuntimeConv2DKernel(products, original) : original), products);
   replace('Sum', (original) => (products ? onnxRuntimeSumKernel(products, original) : original), products);
+  registerFusedKernels(products);
 }
 
 function kernelOf(kernelName: string): tf.KernelFunc {

@@ -1,0 +1,69 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { geluGradModel, geluModel, quickGeluGradModel, quickGeluModel } from '../onnxruntime-products/activation-models';
+import type { OnnxRuntimeProducts } from '../onnxruntime-products/onnxruntime-products';
+import { wasmInternals } from './wasm-internals';
+
+/**
+ * Kernels of our own that a layer runs when the active backend has them (`hasFusedKernel`):
+ * an activation and its derivative each as one call instead of three to eleven elementwise
+ * kernels. The wasm backend has them when its products run on ONNX Runtime.
+ */
+export const FUSED_KERNELS = {
+  /** {x} → x·sigmoid(1.702·x). */
+  quickGelu: 'HarmaQuickGelu',
+  /** {x, dy} → dy·d/dx QuickGELU(x). */
+  quickGeluGrad: 'HarmaQuickGeluGrad',
+  /** {x} → x·Φ(x). */
+  gelu: 'HarmaGelu',
+  /** {x, dy} → dy·(Φ(x) + x·φ(x)). */
+  geluGrad: 'HarmaGeluGrad',
+} as const;
+
+export type FusedKernelName = (typeof FUSED_KERNELS)[keyof typeof FUSED_KERNELS];
+
+/** Whether the active backend has the fused kernel `name` (else the layer composes tfjs ops). */
+export function hasFusedKernel(name: FusedKernelName): boolean {
+  return tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
+/** Run a registered fused kernel on float32 `inputs` (by the names its graph takes). */
+export function runFusedKernel(name: FusedKernelName, inputs: Record<string, tf.Tensor>): tf.Tensor {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap) as tf.Tensor;
+}
+
+/** An elementwise graph as a wasm kernel: inputs of one shape in, one output of that shape, read and written in place on the wasm heap. */
+function elementwiseKernel(products: OnnxRuntimeProducts, key: string, makeModel: () => Uint8Array, output: string): tf.KernelFunc {
+  return (args) => {
+    const inputs = Object.entries(args.inputs as Record<string, tf.TensorInfo>);
+    const [, first] = inputs[0] as [string, tf.TensorInfo];
+    for (const [name, input] of inputs) {
+      if (input.dtype !== 'float32' || !tf.util.arraysEqual(input.shape, first.shape)) {
+        throw new Error(`${key}: input ${name} is ${input.dtype} [${input.shape}], expected float32 [${first.shape}]`);
+      }
+    }
+    const backend = wasmInternals(args.backend);
+    const out = backend.makeOutput(first.shape, 'float32');
+    if (tf.util.sizeFromShape(first.shape) === 0) return out;
+    // Views are taken after the output exists: allocating it may grow the heap and detach older views.
+    const view = (tensor: tf.TensorInfo) => ({ data: backend.typedArrayFromHeap(tensor) as Float32Array, dims: tensor.shape });
+    products.runFused(key, makeModel, Object.fromEntries(inputs.map(([name, input]) => [name, view(input)])), { [output]: view(out) });
+    return out;
+  };
+}
+
+/**
+ * Register the fused kernels for the wasm backend on ONNX Runtime (`products`), or unregister
+ * them (none given): then the layers compose tfjs ops again.
+ */
+export function registerFusedKernels(products: OnnxRuntimeProducts | undefined): void {
+  const kernels: Array<[FusedKernelName, () => Uint8Array, string]> = [
+    [FUSED_KERNELS.quickGelu, quickGeluModel, 'y'],
+    [FUSED_KERNELS.quickGeluGrad, quickGeluGradModel, 'dx'],
+    [FUSED_KERNELS.gelu, geluModel, 'y'],
+    [FUSED_KERNELS.geluGrad, geluGradModel, 'dx'],
+  ];
+  for (const [name, makeModel, output] of kernels) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+    if (products) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: elementwiseKernel(products, name, makeModel, output) });
+  }
+}
