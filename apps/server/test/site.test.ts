@@ -330,7 +330,9 @@ describe('writeStaticSite on a CLIP ResNet export: no transformers class for the
       expect(embeds.dims).toEqual([queries.length, 32]);
       const expected = await encoder.encodeTexts(queries);
       const got = embeds.data as Float32Array;
-      expected.forEach((row, i) => row.forEach((value, d) => expect(got[i * 32 + d], `${queries[i]} [${d}]`).toBeCloseTo(value, 5)));
+      const difference = Math.max(...expected.flatMap((row, i) => Array.from(row, (value, d) => Math.abs((got[i * 32 + d] as number) - value))));
+      console.info(`ResNet site in transformers.js (Node, fp32): max |transformers.js − harma serve| ${difference.toExponential(2)} over ${queries.length} queries`);
+      expect(difference).toBeLessThan(1e-5);
     } finally {
       await Promise.all([textModel.dispose(), exported.dispose()]);
     }
