@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { CLIPTextModelWithProjection, Tensor, env } from '@huggingface/transformers';
+import { decodeOnnxModel, loadExportedModel } from '@harma/inference';
 import pino from 'pino';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,7 +12,7 @@ import { loadModelEncoder } from '../src/encoder/load-model-encoder';
 import type { ServerEncoder } from '../src/encoder/server-encoder';
 import type { SiteImage, SiteManifest } from '../src/site/site-manifest';
 import { writeStaticSite, type SiteProgress } from '../src/site/write-static-site';
-import { exportTinyModel, tinyModelAndGallery } from './helpers/tiny-model';
+import { exportTinyModel, tinyModelAndGallery, type TinyModelAndGallery } from './helpers/tiny-model';
 
 /** Every file under `dir`, relative and `/`-separated, sorted. */
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {
@@ -23,6 +25,32 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
   return out.sort();
 }
 
+/** What a site written with the default int8 text graph holds besides its thumbnails, whatever the backbone. */
+const INT8_SITE_FILES = [
+  'app.js',
+  'gallery/embeddings.f32',
+  'gallery/images.json',
+  'index.html',
+  'model/config.json',
+  'model/onnx/text_model_quantized.onnx',
+  'model/tokenizer.json',
+  'model/tokenizer_config.json',
+  'normalize-query.js',
+  'query-ids.js',
+  'rank-images.js',
+  'result-card.js',
+  'runtime/ort-wasm-simd-threaded.mjs',
+  'runtime/ort-wasm-simd-threaded.wasm',
+  'runtime/transformers.min.js',
+  'site.css',
+  'site.json',
+  'style.css',
+];
+
+async function siteFilesBesideThumbnails(site: string): Promise<string[]> {
+  return (await listFiles(site)).filter((file) => !file.startsWith('gallery/thumbnails/'));
+}
+
 async function readManifest(site: string): Promise<SiteManifest> {
   return JSON.parse(await readFile(path.join(site, 'site.json'), 'utf8')) as SiteManifest;
 }
@@ -31,6 +59,25 @@ async function readManifest(site: string): Promise<SiteManifest> {
 function installedRuntimeFile(specifier: string): string {
   const transformers = createRequire(import.meta.url).resolve('@huggingface/transformers');
   return specifier === 'transformers.min.js' ? path.join(path.dirname(transformers), specifier) : createRequire(transformers).resolve(`onnxruntime-web/${specifier}`);
+}
+
+/**
+ * Check that the site `out` holds, row i for its image i, exactly the embedding `encoder` (the
+ * server's, on the same model) gives that gallery file; returns the site's image list.
+ */
+async function expectEmbeddedAsServe(out: string, gallery: string, encoder: ServerEncoder): Promise<SiteImage[]> {
+  const { images: rows } = JSON.parse(await readFile(path.join(out, 'gallery/images.json'), 'utf8')) as { images: SiteImage[] };
+  const dim = encoder.embedDim;
+  const bytes = await readFile(path.join(out, 'gallery/embeddings.f32'));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  expect(bytes.byteLength).toBe(rows.length * dim * 4);
+  const prepared = await Promise.all(rows.map(async (row) => encoder.prepareImage(await readFile(path.join(gallery, row.path)), { name: row.path, maxPixels: 40_000_000 })));
+  const expected = await encoder.encodeImages(prepared);
+  rows.forEach((row, i) => {
+    const stored = Float32Array.from({ length: dim }, (_, d) => view.getFloat32((i * dim + d) * 4, true));
+    expect(Array.from(stored), row.path).toEqual(Array.from(expected[i] as Float32Array));
+  });
+  return rows;
 }
 
 describe('writeStaticSite', () => {
@@ -63,26 +110,7 @@ describe('writeStaticSite', () => {
     expect(site.manifest).toEqual(manifest);
     const thumbnails = (await listFiles(out)).filter((file) => file.startsWith('gallery/thumbnails/'));
     expect(thumbnails).toHaveLength(12); // 13 images, two of them the same bytes
-    expect((await listFiles(out)).filter((file) => !file.startsWith('gallery/thumbnails/'))).toEqual([
-      'app.js',
-      'gallery/embeddings.f32',
-      'gallery/images.json',
-      'index.html',
-      'model/config.json',
-      'model/onnx/text_model_quantized.onnx',
-      'model/tokenizer.json',
-      'model/tokenizer_config.json',
-      'normalize-query.js',
-      'query-ids.js',
-      'rank-images.js',
-      'result-card.js',
-      'runtime/ort-wasm-simd-threaded.mjs',
-      'runtime/ort-wasm-simd-threaded.wasm',
-      'runtime/transformers.min.js',
-      'site.css',
-      'site.json',
-      'style.css',
-    ]);
+    expect(await siteFilesBesideThumbnails(out)).toEqual(INT8_SITE_FILES);
     for (const file of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/text_model_quantized.onnx']) {
       expect(Buffer.compare(await readFile(path.join(out, 'model', file)), await readFile(path.join(model, file))), file).toBe(0);
     }
@@ -108,18 +136,9 @@ describe('writeStaticSite', () => {
 
   it('embeds every image as harma serve does, row i for image i, with its thumbnail', async () => {
     const out = path.join(root, 'site');
-    const { images: rows } = JSON.parse(await readFile(path.join(out, 'gallery/images.json'), 'utf8')) as { images: SiteImage[] };
+    const rows = await expectEmbeddedAsServe(out, gallery, encoder);
     expect(rows.map((row) => row.path)).toEqual(['copy-of-3.png', ...images]);
-    const bytes = await readFile(path.join(out, 'gallery/embeddings.f32'));
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    expect(bytes.byteLength).toBe(rows.length * 32 * 4);
-    const prepared = await Promise.all(rows.map(async (row) => encoder.prepareImage(await readFile(path.join(gallery, row.path)), { name: row.path, maxPixels: 40_000_000 })));
-    const expected = await encoder.encodeImages(prepared);
-    rows.forEach((row, i) => {
-      const stored = Float32Array.from({ length: 32 }, (_, d) => view.getFloat32((i * 32 + d) * 4, true));
-      expect(Array.from(stored)).toEqual(Array.from(expected[i] as Float32Array));
-      expect([row.width, row.height]).toEqual([40, 32]);
-    });
+    for (const row of rows) expect([row.width, row.height]).toEqual([40, 32]);
     expect(rows[0]?.thumbnail).toBe(rows[4]?.thumbnail); // copy-of-3.png and set-0/img-0003.png
     const thumbnail = await sharp(await readFile(path.join(out, rows[1]?.thumbnail as string))).metadata();
     expect([thumbnail.format, thumbnail.width, thumbnail.height]).toEqual(['jpeg', 40, 32]);
@@ -227,5 +246,108 @@ describe('writeStaticSite', () => {
     const manifest = await readManifest(out);
     expect(manifest).toMatchObject({ title: 'From the CLI', model: { precision: 'int8' }, gallery: { images: 13, skipped: 1, thumbnailSize: 20 } });
     expect(printed.join('')).toMatch(new RegExp(`^wrote ${out}: 13 images, int8 text model, [\\d.]+ MB in [\\d.]+ s\n  skipped broken.png: .*\nserve the folder with any static file host`));
+  });
+});
+
+/** Name, element type and dimensions of a graph's inputs and outputs: what a runtime feeds and reads. */
+function graphSignature(bytes: Uint8Array): Array<[string, number, Array<string | number>]> {
+  const { graph } = decodeOnnxModel(bytes);
+  return [...graph.input, ...graph.output].map((value) => [
+    value.name,
+    value.type.tensorType.elemType,
+    (value.type.tensorType.shape?.dim ?? []).map((dim) => dim.dimParam ?? Number(dim.dimValue)),
+  ]);
+}
+
+describe('writeStaticSite on a CLIP ResNet export: no transformers class for the whole model, a CLIPTextModelWithProjection for its text tower', () => {
+  let fixture: TinyModelAndGallery;
+  let encoder: ServerEncoder;
+
+  beforeAll(async () => {
+    fixture = await tinyModelAndGallery('harma-site-resnet-', 6, { resnet: true, quantize: true });
+    encoder = await loadModelEncoder(fixture.model, { engine: 'ort', precision: 'fp32', logger: pino({ level: 'silent' }) });
+  });
+
+  afterAll(async () => {
+    await encoder?.close();
+    if (fixture !== undefined) await rm(fixture.root, { recursive: true, force: true });
+  });
+
+  it("writes a CLIP site's files: config.json is the text tower's own config the export recorded, the rest the export's bytes", async () => {
+    const { root, model, gallery } = fixture;
+    const out = path.join(root, 'site');
+    const site = await writeStaticSite({ model, gallery, out });
+    expect(await siteFilesBesideThumbnails(out)).toEqual(INT8_SITE_FILES);
+    const exported = JSON.parse(await readFile(path.join(model, 'config.json'), 'utf8')) as { model_type?: string; harma: { transformers: { modelType: null; textConfig: object } } };
+    // The export still says transformers has no class for the whole model; the site's folder holds the text tower alone, and says so.
+    expect(exported.model_type).toBeUndefined();
+    expect(exported.harma.transformers.modelType).toBeNull();
+    const config = JSON.parse(await readFile(path.join(out, 'model/config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toEqual(exported.harma.transformers.textConfig);
+    expect(config).toMatchObject({
+      architectures: ['CLIPTextModelWithProjection'],
+      model_type: 'clip_text_model',
+      vocab_size: 1000,
+      hidden_size: 32,
+      intermediate_size: 128,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      max_position_embeddings: 16,
+      hidden_act: 'quick_gelu',
+      projection_dim: 32,
+      pad_token_id: 0,
+    });
+    for (const file of ['tokenizer.json', 'tokenizer_config.json', 'onnx/text_model_quantized.onnx']) {
+      expect(Buffer.compare(await readFile(path.join(out, 'model', file)), await readFile(path.join(model, file))), file).toBe(0);
+    }
+    expect(site.manifest.model).toMatchObject({ precision: 'int8', dtype: 'q8', contextLength: 16, embedDim: 32, backbone: 'clip-resnet' });
+    expect(site.manifest.gallery).toMatchObject({ images: 6, skipped: 0 });
+    await expectEmbeddedAsServe(out, gallery, encoder);
+  });
+
+  it("ships a text graph with a CLIP (ViT) export's inputs and outputs, which transformers.js opens from the site's folder and runs to the server's text embeddings", async () => {
+    const { root, model, gallery } = fixture;
+    const out = path.join(root, 'site-fp32');
+    await writeStaticSite({ model, gallery, out, precision: 'fp32' });
+    const vit = await exportTinyModel(path.join(root, 'vit'));
+    const signature = graphSignature(await readFile(path.join(out, 'model/onnx/text_model.onnx')));
+    expect(signature).toEqual([
+      ['input_ids', 7, ['batch_size', 16]],
+      ['text_embeds', 1, ['batch_size', 32]],
+    ]);
+    expect(signature).toEqual(graphSignature(await readFile(path.join(vit, 'onnx/text_model.onnx'))));
+
+    // As the page opens it, in Node: the site's folder as a local model, nothing remote.
+    env.allowRemoteModels = false;
+    env.localModelPath = out;
+    const textModel = await CLIPTextModelWithProjection.from_pretrained('model', { local_files_only: true, dtype: 'fp32' });
+    const exported = await loadExportedModel(model, { warmUp: false });
+    try {
+      expect(textModel.config.model_type).toBe('clip_text_model');
+      const queries = ['a port with ships and storage tanks', 'dense residential buildings', 'two bridges over a wide river'];
+      const ids = exported.tokenizer.encode(queries);
+      const { text_embeds: embeds } = (await textModel({ input_ids: new Tensor('int64', BigInt64Array.from(ids, BigInt), [queries.length, 16]) })) as { text_embeds: Tensor };
+      expect(embeds.dims).toEqual([queries.length, 32]);
+      const expected = await encoder.encodeTexts(queries);
+      const got = embeds.data as Float32Array;
+      const difference = Math.max(...expected.flatMap((row, i) => Array.from(row, (value, d) => Math.abs((got[i * 32 + d] as number) - value))));
+      console.info(`ResNet site in transformers.js (Node, fp32): max |transformers.js − harma serve| ${difference.toExponential(2)} over ${queries.length} queries`);
+      expect(difference).toBeLessThan(1e-5);
+    } finally {
+      await Promise.all([textModel.dispose(), exported.dispose()]);
+    }
+  });
+
+  it('refuses a ResNet export that records no text-tower config (written before it was recorded), saying to export it again', async () => {
+    const { root, gallery } = fixture;
+    const older = await exportTinyModel(path.join(root, 'older'), { resnet: true });
+    const config = JSON.parse(await readFile(path.join(older, 'config.json'), 'utf8')) as { harma: { transformers: Record<string, unknown> } };
+    delete config.harma.transformers.textConfig;
+    await writeFile(path.join(older, 'config.json'), JSON.stringify(config));
+    const out = path.join(root, 'never-written');
+    await expect(writeStaticSite({ model: older, gallery, out })).rejects.toThrow(
+      `model ${older}: a clip-resnet backbone, for which Hugging Face transformers has no model class, and its config.json records no transformers config of its text tower (harma.transformers.textConfig)`,
+    );
+    expect(existsSync(out)).toBe(false);
   });
 });

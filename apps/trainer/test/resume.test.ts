@@ -5,13 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@harma/core';
-import { toOpenClipResNetConfig } from '@harma/backbones';
 import { evaluateCommand } from '../src/commands/evaluate';
 import { loadTrainConfig } from '../src/config/load-config';
 import { MetricsLog } from '../src/train/metrics-log';
 import { runTraining } from '../src/train/run-training';
 import { tensorsOf } from './tensors-of';
-import { writeTinyRun } from './tiny-run';
+import { writeTinyResNetRun, writeTinyRun } from './tiny-run';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js');
 let dir: string;
@@ -86,18 +85,8 @@ describe('harma train --resume on a CLIP ResNet (BatchNorm running statistics in
   it('continues to exactly the result of an uninterrupted run, running statistics included', async () => {
     const resnetDir = path.join(dir, 'resnet');
     await fs.mkdir(resnetDir);
-    const config = await writeTinyRun(resnetDir, { backbone: { kind: 'clip-resnet', config: 'model-rn.json', vocabulary: 'vocab.txt.gz' } });
     // The tiny run's text tower, with a one-Bottleneck-per-stage ResNet image tower.
-    const text = (JSON.parse(await fs.readFile(path.join(resnetDir, 'model.json'), 'utf8')) as { text_cfg: Record<string, number> }).text_cfg;
-    const resnet = toOpenClipResNetConfig({
-      embedDim: 16,
-      vision: { imageSize: 32, layers: [1, 1, 1, 1], width: 8, heads: 2 },
-      text: { contextLength: text.context_length!, vocabSize: text.vocab_size!, width: text.width!, layers: text.layers!, heads: text.heads!, mlpRatio: text.mlp_ratio! },
-      activation: 'gelu',
-      layerNormEps: 1e-5,
-      batchNorm: { eps: 1e-5, momentum: 0.1 },
-    });
-    await fs.writeFile(path.join(resnetDir, 'model-rn.json'), JSON.stringify(resnet));
+    const config = await writeTinyResNetRun(resnetDir);
 
     const straight = await runTraining(await loadTrainConfig(config, [`output=${path.join(resnetDir, 'straight')}`]), { progress: false });
     expect(straight.completed).toBe(true);

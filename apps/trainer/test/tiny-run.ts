@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { toOpenClipConfig, trainBpeVocabulary, writeOpenClipVocabulary } from '@harma/backbones';
+import { toOpenClipConfig, toOpenClipResNetConfig, trainBpeVocabulary, writeOpenClipVocabulary } from '@harma/backbones';
 import { generateSyntheticDataset, readTrainAnnotations, syntheticDatasetFiles } from '@harma/data';
 
 /**
@@ -35,5 +35,25 @@ export async function writeTinyRun(dir: string, overrides: Record<string, unknow
   };
   const file = path.join(dir, 'run.yaml');
   await fs.writeFile(file, YAML.stringify(config));
+  return file;
+}
+
+/**
+ * `writeTinyRun` on a CLIP ResNet (`clip-resnet`): the tiny run's text tower with a
+ * one-Bottleneck-per-stage ResNet image tower at 32 px, written as `model-rn.json`. Returns the
+ * config path.
+ */
+export async function writeTinyResNetRun(dir: string, overrides: Record<string, unknown> = {}): Promise<string> {
+  const file = await writeTinyRun(dir, { backbone: { kind: 'clip-resnet', config: 'model-rn.json', vocabulary: 'vocab.txt.gz' }, ...overrides });
+  const text = (JSON.parse(await fs.readFile(path.join(dir, 'model.json'), 'utf8')) as { text_cfg: Record<string, number> }).text_cfg;
+  const resnet = toOpenClipResNetConfig({
+    embedDim: 16,
+    vision: { imageSize: 32, layers: [1, 1, 1, 1], width: 8, heads: 2 },
+    text: { contextLength: text.context_length!, vocabSize: text.vocab_size!, width: text.width!, layers: text.layers!, heads: text.heads!, mlpRatio: text.mlp_ratio! },
+    activation: 'gelu',
+    layerNormEps: 1e-5,
+    batchNorm: { eps: 1e-5, momentum: 0.1 },
+  });
+  await fs.writeFile(path.join(dir, 'model-rn.json'), JSON.stringify(resnet));
   return file;
 }

@@ -30,7 +30,11 @@ export interface SiteManifest {
   /** The page's title. */
   title: string;
   model: {
-    /** Folder with config.json, tokenizer.json, tokenizer_config.json and onnx/<text graph>. */
+    /**
+     * Folder with config.json, tokenizer.json, tokenizer_config.json and onnx/<text graph>. The
+     * config is the export's CLIP config (`model_type: "clip"`), or for a backbone transformers has
+     * no whole-model class for (CLIP ResNet) its text tower's own (`model_type: "clip_text_model"`).
+     */
     dir: string;
     precision: 'int8' | 'fp32';
     dtype: 'q8' | 'fp32';

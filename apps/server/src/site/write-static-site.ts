@@ -8,7 +8,7 @@ import { embedSiteGallery, SITE_GALLERY_DIR, type SkippedSiteFile } from './embe
 import { copySiteFiles, type SiteFile } from './site-file';
 import { checkSiteFolder, createStagingFolder, publishStagingFolder } from './site-folder';
 import { SITE_FORMAT, SITE_FORMAT_VERSION, SITE_MANIFEST_FILE, type SiteManifest } from './site-manifest';
-import { SITE_MODEL_DIR, siteModel, writeSiteGraph, type SitePrecision } from './site-model';
+import { SITE_MODEL_DIR, siteModel, writeSiteModel, type SitePrecision } from './site-model';
 import { locateSiteRuntime } from './site-runtime';
 
 /** Where writing a site is; reported at every stage and after every batch of images. */
@@ -22,7 +22,10 @@ export interface SiteProgress {
 }
 
 export interface StaticSiteOptions {
-  /** Model folder written by `harma export` (a Hugging Face CLIP folder with its ONNX graphs and tokenizer.json). */
+  /**
+   * Model folder written by `harma export`: a Hugging Face CLIP folder, or an export of a backbone
+   * transformers has no whole-model class for whose text tower it has (CLIP ResNet).
+   */
   model: string;
   /** Folder of images, scanned as `harma serve` scans it (recursively; hidden entries and symbolic links skipped). */
   gallery: string;
@@ -99,8 +102,9 @@ async function pageFiles(): Promise<SiteFile[]> {
  * Write a static site that searches `gallery` with `model` entirely in the browser: `index.html`
  * and its scripts, the gallery's image embeddings (computed here exactly as `harma serve` indexes,
  * fp32 vision graph on onnxruntime-node) with JPEG thumbnails, the model's text graph
- * (int8 by default; quantised here if the export has no int8 graphs) with config.json and the
- * tokenizer, and the runtime — transformers.js's browser
+ * (int8 by default; quantised here if the export has no int8 graphs) with config.json — the
+ * export's, or for a backbone transformers has no whole-model class for (CLIP ResNet) its text
+ * tower's `clip_text_model` config — and the tokenizer, and the runtime — transformers.js's browser
  * build and ONNX Runtime Web's WebAssembly, copied from the installed packages so that the page
  * requests nothing but its own files. Any static file host serves the folder.
  *
@@ -174,7 +178,7 @@ export async function writeStaticSite(options: StaticSiteOptions): Promise<Stati
     await writeFile(path.join(site, SITE_GALLERY_DIR, 'images.json'), JSON.stringify({ images: embedded.images }));
     await writeFile(path.join(site, ...embeddingsFile.split('/')), littleEndianFloats(embedded.embeddings));
     await copySiteFiles(site, [...page, ...model.files, runtime.transformers, runtime.wasmLoader, runtime.wasmBinary]);
-    await writeSiteGraph(site, model.graph);
+    await writeSiteModel(site, model);
     for (const file of [embeddingsFile, runtime.wasmBinary.target, model.graph.target]) manifest.sizes[file] = (await stat(path.join(site, ...file.split('/')))).size;
     await writeFile(path.join(site, SITE_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     const bytes = await folderBytes(site);

@@ -39,6 +39,29 @@ describe('CLIP ResNet through the backbone contract', () => {
     expect((model as Backbone).huggingFaceConfig).toBeUndefined();
   });
 
+  it("describes its text tower as transformers' CLIPTextModelWithProjection: the sizes it was built with", () => {
+    // No tokenizer: open_clip's numbering of the special ids (the vocabulary's last two).
+    expect(model.huggingFaceTextConfig()).toEqual({
+      architectures: ['CLIPTextModelWithProjection'],
+      model_type: 'clip_text_model',
+      vocab_size: 40,
+      hidden_size: 16,
+      intermediate_size: 64,
+      num_hidden_layers: 2,
+      num_attention_heads: 2,
+      max_position_embeddings: 8,
+      hidden_act: 'quick_gelu',
+      layer_norm_eps: 1e-5,
+      projection_dim: 12,
+      attention_dropout: 0,
+      initializer_range: 0.02,
+      initializer_factor: 1,
+      pad_token_id: 0,
+      bos_token_id: 38,
+      eos_token_id: 39,
+    });
+  });
+
   it('names parameters and BatchNorm buffers as open_clip, in its state-dict order', () => {
     const names = [...model.module.stateDict().keys()];
     // The root's own parameters first, as PyTorch's state_dict lists open_clip's CLIP.

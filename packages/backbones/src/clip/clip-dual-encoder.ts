@@ -3,10 +3,13 @@ import {
   BACKBONE_SPECIFICATION_VERSION,
   type EncodeOptions,
   type ImagePreprocessSpec,
+  type JsonObject,
   type Module,
   type TextTokenizer,
 } from '@harma/core';
+import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import type { ClipRootModule, ClipTextTowerConfig } from './clip-root-module';
+import { toHuggingFaceClipTextConfig, type ClipSpecialTokenIds } from './hugging-face-config';
 import { ClipTowerSite } from './tower-sites';
 
 export interface ClipForwardOptions {
@@ -50,6 +53,7 @@ export abstract class ClipDualEncoder<Root extends ClipRootModule<Module>, Visio
   readonly vocabularySize: number;
   readonly preprocess: ImagePreprocessSpec;
   readonly tokenizer: TextTokenizer | undefined;
+  readonly #textTower: ClipTextTowerConfig;
 
   /**
    * `build` makes the module tree once the tokenizer is known to fit (nothing is allocated for a
@@ -58,6 +62,7 @@ export abstract class ClipDualEncoder<Root extends ClipRootModule<Module>, Visio
   protected constructor(config: ClipTextTowerConfig & { imageSize: number }, tokenizer: TextTokenizer | undefined, build: () => Root, visionSite: (module: Root) => VisionSite) {
     const { text, embedDim } = config;
     if (tokenizer) checkTokenizer(tokenizer, text);
+    this.#textTower = { embedDim, text, activation: config.activation, layerNormEps: config.layerNormEps };
     this.module = build();
     this.embedDim = embedDim;
     this.contextLength = text.contextLength;
@@ -87,8 +92,21 @@ export abstract class ClipDualEncoder<Root extends ClipRootModule<Module>, Visio
     return this.forwardText(ids, { normalize: options.normalize }).features;
   }
 
+  /**
+   * transformers' config of the text tower alone (`CLIPTextModelWithProjection`,
+   * `model_type: "clip_text_model"`), with the special token ids of `tokenizer` (default: its own).
+   */
+  huggingFaceTextConfig(tokenizer: TextTokenizer | undefined = this.tokenizer): JsonObject {
+    return toHuggingFaceClipTextConfig(this.#textTower, this.specialTokenIds(tokenizer));
+  }
+
   dispose(): void {
     this.module.dispose();
+  }
+
+  /** The start and end ids a CLIP config names: a CLIP BPE tokenizer's own, else open_clip's numbering. */
+  protected specialTokenIds(tokenizer: TextTokenizer | undefined): ClipSpecialTokenIds {
+    return tokenizer instanceof ClipTokenizer ? { bos: tokenizer.startOfTextId, eos: tokenizer.endOfTextId } : {};
   }
 
   /** Tower output transform, then L2 normalisation (PyTorch's F.normalize, eps 1e-12) unless turned off. */

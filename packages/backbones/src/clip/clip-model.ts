@@ -4,7 +4,6 @@ import { validateClipConfig, visionTokens, type ClipConfig } from './config';
 import { ClipDualEncoder, type ClipForwardOptions, type ClipForwardResult } from './clip-dual-encoder';
 import { ClipModule } from './clip-module';
 import { toHuggingFaceClipConfig } from './hugging-face-config';
-import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import { ClipTowerSite } from './tower-sites';
 
 export { CLIP_MEAN, CLIP_STD, clipPreprocessSpec } from './clip-dual-encoder';
@@ -53,8 +52,7 @@ export class ClipModel extends ClipDualEncoder<ClipModule> implements Backbone {
 
   /** transformers' `CLIPConfig` of this model, with the special token ids of `tokenizer` (default: its own). */
   huggingFaceConfig(tokenizer: TextTokenizer | undefined = this.tokenizer): JsonObject {
-    const ids = tokenizer instanceof ClipTokenizer ? { bos: tokenizer.startOfTextId, eos: tokenizer.endOfTextId } : {};
-    return toHuggingFaceClipConfig(this.config, ids);
+    return toHuggingFaceClipConfig(this.config, this.specialTokenIds(tokenizer));
   }
 
   encodeImage(pixels: tf.Tensor, options: EncodeOptions = {}): tf.Tensor {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mlpWidth, type ClipConfig } from './config';
-import { fromHuggingFaceClipConfig, toHuggingFaceClipConfig } from './hugging-face-config';
+import { fromHuggingFaceClipConfig, toHuggingFaceClipConfig, toHuggingFaceClipTextConfig } from './hugging-face-config';
 import { SHIPPED_MODEL_CONFIG_NAMES, loadModelConfig } from './model-configs';
 
 /** openai/clip-vit-base-patch32's config.json, the fields that fix the architecture (as published on the Hub). */
@@ -32,6 +32,15 @@ describe('Hugging Face CLIPConfig', () => {
     expect(mlpWidth(back.vision)).toBe(mlpWidth(config.vision));
     expect(mlpWidth(back.text)).toBe(mlpWidth(config.text));
     expect({ ...back, vision: { ...back.vision, mlpRatio: 0 }, text: { ...back.text, mlpRatio: 0 } }).toEqual({ ...config, vision: { ...config.vision, mlpRatio: 0 }, text: { ...config.text, mlpRatio: 0 } });
+  });
+
+  it("writes the text tower alone as a CLIPTextModelWithProjection config: the whole config's text_config", () => {
+    const config = loadModelConfig('ViT-B-32-quickgelu');
+    const ids = { bos: 49406, eos: 49407 };
+    const text = toHuggingFaceClipTextConfig(config, ids);
+    expect(text).toEqual({ architectures: ['CLIPTextModelWithProjection'], ...(toHuggingFaceClipConfig(config, ids) as { text_config: object }).text_config });
+    // What transformers reads of a CLIPTextConfig, as openai/clip-vit-base-patch32 publishes its text tower.
+    expect(text).toMatchObject({ ...OPENAI_VIT_B_32.text_config, model_type: 'clip_text_model', projection_dim: 512, bos_token_id: 49406, eos_token_id: 49407, pad_token_id: 0 });
   });
 
   it('keeps an MLP width whose ratio is not exact in binary (ViT-bigG: 8192 / 1664)', () => {

@@ -1,5 +1,6 @@
 import type { JsonObject } from '@harma/core';
 import { z } from 'zod';
+import type { ClipTextTowerConfig } from './clip-root-module';
 import { describeIssues, mlpWidth, validateClipConfig, type ClipConfig } from './config';
 
 /** The special token ids a CLIP text config names. */
@@ -15,33 +16,44 @@ export interface ClipSpecialTokenIds {
 /** CLIP's `logit_scale` initial value, ln(1 / 0.07): what transformers' CLIPConfig records by default. */
 const LOGIT_SCALE_INIT = 2.6592;
 
+/** Fields transformers' `CLIPTextConfig` and `CLIPVisionConfig` share, in the order it writes them. */
+function sharedTowerFields(tower: ClipTextTowerConfig): JsonObject {
+  return { hidden_act: tower.activation, layer_norm_eps: tower.layerNormEps, projection_dim: tower.embedDim, attention_dropout: 0, initializer_range: 0.02, initializer_factor: 1 };
+}
+
+/** transformers' `CLIPTextConfig` of a CLIP's text tower: `CLIPConfig.text_config`, or on its own a text model's config. */
+function clipTextConfig(tower: ClipTextTowerConfig, ids: ClipSpecialTokenIds): JsonObject {
+  const { text } = tower;
+  return {
+    model_type: 'clip_text_model',
+    vocab_size: text.vocabSize,
+    hidden_size: text.width,
+    intermediate_size: mlpWidth(text),
+    num_hidden_layers: text.layers,
+    num_attention_heads: text.heads,
+    max_position_embeddings: text.contextLength,
+    ...sharedTowerFields(tower),
+    pad_token_id: ids.pad ?? 0,
+    bos_token_id: ids.bos ?? text.vocabSize - 2,
+    eos_token_id: ids.eos ?? text.vocabSize - 1,
+  };
+}
+
 /**
  * A `ClipConfig` as Hugging Face transformers' `CLIPConfig` (`model_type: "clip"`, `text_config`,
  * `vision_config`, `projection_dim`): the `config.json` fields that let transformers and
  * transformers.js open a CLIP model folder with their standard CLIP classes.
  */
 export function toHuggingFaceClipConfig(config: ClipConfig, ids: ClipSpecialTokenIds = {}): JsonObject {
-  const { vision, text } = validateClipConfig(config);
-  const shared = { hidden_act: config.activation, layer_norm_eps: config.layerNormEps, projection_dim: config.embedDim, attention_dropout: 0, initializer_range: 0.02, initializer_factor: 1 };
+  const valid = validateClipConfig(config);
+  const { vision } = valid;
   return {
     architectures: ['CLIPModel'],
     model_type: 'clip',
     projection_dim: config.embedDim,
     logit_scale_init_value: LOGIT_SCALE_INIT,
     initializer_factor: 1,
-    text_config: {
-      model_type: 'clip_text_model',
-      vocab_size: text.vocabSize,
-      hidden_size: text.width,
-      intermediate_size: mlpWidth(text),
-      num_hidden_layers: text.layers,
-      num_attention_heads: text.heads,
-      max_position_embeddings: text.contextLength,
-      ...shared,
-      pad_token_id: ids.pad ?? 0,
-      bos_token_id: ids.bos ?? text.vocabSize - 2,
-      eos_token_id: ids.eos ?? text.vocabSize - 1,
-    },
+    text_config: clipTextConfig(valid, ids),
     vision_config: {
       model_type: 'clip_vision_model',
       hidden_size: vision.width,
@@ -51,9 +63,19 @@ export function toHuggingFaceClipConfig(config: ClipConfig, ids: ClipSpecialToke
       num_channels: 3,
       image_size: vision.imageSize,
       patch_size: vision.patchSize,
-      ...shared,
+      ...sharedTowerFields(valid),
     },
   };
+}
+
+/**
+ * The text tower of any CLIP (ViT or ResNet image tower) as a `config.json` of its own:
+ * transformers' `CLIPTextConfig` (`model_type: "clip_text_model"`, sizes, heads, layers,
+ * activation, context length, vocabulary size, special token ids and `projection_dim`) of a
+ * `CLIPTextModelWithProjection`, the class that gives the projected text embeddings.
+ */
+export function toHuggingFaceClipTextConfig(tower: ClipTextTowerConfig, ids: ClipSpecialTokenIds = {}): JsonObject {
+  return { architectures: ['CLIPTextModelWithProjection'], ...clipTextConfig(tower, ids) };
 }
 
 const positiveInt = z.number().int().positive();

@@ -3,7 +3,7 @@ export { clipConfigSchema, validateClipConfig, visionTokens, mlpWidth } from './
 export type { ClipConfig, ClipVisionConfig, ClipTextConfig } from './config';
 export { parseOpenClipConfig, toOpenClipConfig, openClipConfigKind } from './open-clip-config';
 export type { OpenClipConfigKind } from './open-clip-config';
-export { toHuggingFaceClipConfig, fromHuggingFaceClipConfig } from './hugging-face-config';
+export { toHuggingFaceClipConfig, toHuggingFaceClipTextConfig, fromHuggingFaceClipConfig } from './hugging-face-config';
 export type { ClipSpecialTokenIds } from './hugging-face-config';
 export { readHuggingFaceClipFolder, checkEndOfTextPooling } from './hugging-face-folder';
 export type { HuggingFaceClipFolder, ReadHuggingFaceClipFolderOptions } from './hugging-face-folder';

@@ -168,6 +168,14 @@ export interface Backbone {
    * backbones transformers has no class for.
    */
   huggingFaceConfig?(tokenizer: TextTokenizer): JsonObject;
+  /**
+   * The `config.json` of the text tower alone as a transformers text model with a projection
+   * (CLIP: `model_type: "clip_text_model"`, opened by `CLIPTextModelWithProjection`), with
+   * `tokenizer`'s special ids: what lets transformers.js run an exported text graph of a backbone
+   * whose whole model it has no class for (CLIP ResNet). Absent when transformers has no class
+   * for the text tower either.
+   */
+  huggingFaceTextConfig?(tokenizer: TextTokenizer): JsonObject;
   /** `pixels` [batch, 3, size, size] float32, already normalised → [batch, embedDim]. */
   encodeImage(pixels: tf.Tensor, options?: EncodeOptions): tf.Tensor;
   /** `ids` [batch, contextLength] int32, zero padded → [batch, embedDim]. */

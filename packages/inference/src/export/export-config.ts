@@ -92,11 +92,17 @@ export const exportConfigSchema = z
     /**
      * Whether Hugging Face transformers (and transformers.js) has a model class for the folder:
      * `modelType` is the `model_type` at the top of config.json (`"clip"`), or null with a note
-     * for a backbone it has none for (CLIP ResNet), which only HarMA.js's loaders open. Absent in
-     * folders written before it was recorded.
+     * for a backbone it has none for (CLIP ResNet), which only HarMA.js's loaders open. Such a
+     * backbone's text tower may still have a class: `textConfig` is then the `config.json` of
+     * the text graph alone (`Backbone.huggingFaceTextConfig`; CLIP: `model_type:
+     * "clip_text_model"`), which `harma site` gives transformers.js. Absent in folders written
+     * before it was recorded.
      */
     transformers: z
-      .union([z.object({ modelType: z.string().min(1) }).strict(), z.object({ modelType: z.null(), note: z.string().min(1) }).strict()])
+      .union([
+        z.object({ modelType: z.string().min(1) }).strict(),
+        z.object({ modelType: z.null(), note: z.string().min(1), textConfig: jsonObjectSchema.optional() }).strict(),
+      ])
       .optional(),
     /** The tokenizer saved in the folder (`TextTokenizer.save`); ids are zero padded, never trimmed. */
     tokenizer: z

@@ -94,6 +94,8 @@ describe.each(PORTABLE_BACKENDS)('exportOnnx on the golden fixtures, traced on %
           metadata: { fixture: name },
         },
       });
+      // The whole model has a transformers class: no separate text config (its text_config is above).
+      expect(config.harma.transformers).toEqual({ modelType: 'clip' });
       const preprocessor = JSON.parse(await readFile(path.join(dir, 'preprocessor_config.json'), 'utf8'));
       expect(preprocessor).toEqual({
         image_processor_type: 'CLIPImageProcessor',

@@ -130,7 +130,8 @@ async function writeTower(dir: string, tower: TowerName, model: OnnxModel, quant
  * `model_type: "clip"`) and HarMA.js's own section `harma` (description, preprocessing,
  * tokenizer, graphs). transformers.js opens a CLIP export with its standard CLIP classes; a
  * backbone without a transformers class (CLIP ResNet) gets no top-level fields, and
- * `harma.transformers` says so (`modelType: null` and a note). The
+ * `harma.transformers` says so (`modelType: null` and a note), with transformers' config of its
+ * text tower alone when it has one (`textConfig`, `Backbone.huggingFaceTextConfig`). The
  * graphs are traced from the tfjs computation on the active backend, so whatever is attached to
  * the backbone is baked in. Check the result with `verifyExport`; open it with `loadExportedModel`.
  */
@@ -154,6 +155,8 @@ export async function exportOnnx(backbone: Backbone, dir: string, options: Expor
   const towerSize = (tower: TowerName): { width: number; layers: number } => ({ width: backbone.towers[tower].width, layers: backbone.towers[tower].blocks.length });
   const huggingFace = backbone.huggingFaceConfig?.(tokenizer);
   const modelType = huggingFace?.model_type;
+  // Recorded only where the whole model has no transformers config: a CLIP's config already holds its text_config.
+  const textConfig = typeof modelType === 'string' ? undefined : backbone.huggingFaceTextConfig?.(tokenizer);
   const config = parseExportConfig({
     format: EXPORT_FORMAT,
     formatVersion: EXPORT_FORMAT_VERSION,
@@ -173,7 +176,13 @@ export async function exportOnnx(backbone: Backbone, dir: string, options: Expor
     transformers:
       typeof modelType === 'string'
         ? { modelType }
-        : { modelType: null, note: `Hugging Face transformers has no model class for a ${description.kind} backbone: open this folder with HarMA.js (loadExportedModel, harma serve, harma eval --model)` },
+        : {
+            modelType: null,
+            note:
+              `Hugging Face transformers has no model class for a ${description.kind} backbone: open this folder with HarMA.js (loadExportedModel, harma serve, harma eval --model)` +
+              (textConfig === undefined ? '' : `; its text tower alone is a ${String(textConfig.model_type)} model (textConfig), which harma site runs in the browser`),
+            ...(textConfig === undefined ? {} : { textConfig }),
+          },
     tokenizer: await tokenizer.save(dir),
     vision: {
       file: towers.vision.file,
