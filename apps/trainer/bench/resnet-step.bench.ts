@@ -4,8 +4,8 @@
 // (streamed in chunks of images: the batch-214 forward would not fit the wasm heap in one piece),
 // and HarMA trains on the text tower. Each measurement runs in its own process (its peak RSS is
 // its own), with the default number of threads. Results merge into the repository's
-// bench/results.json beside the ViT-B/32 ones (training-step.bench.ts). Routing the convolutions
-// to ONNX Runtime for speed is another task: these are the wasm backend's own convolution kernels.
+// bench/results.json beside the ViT-B/32 ones (training-step.bench.ts). Convolutions, like the
+// matrix products, run on ONNX Runtime when it loads (`HARMA_PRODUCTS=xnnpack`: the wasm backend's own).
 import os from 'node:os';
 import { initBackend } from '@harma/core';
 import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
@@ -32,7 +32,7 @@ for (const batch of batches.length > 0 ? batches : [32, 214]) {
   const rss = measured.peakRss / GIB;
   log(`${String(batch).padStart(5)}  ${String(threads).padStart(7)}  ${step.toFixed(1).padStart(6)}  ${measured.warmupSeconds.toFixed(1).padStart(9)}  ${measured.buildSeconds.toFixed(1).padStart(7)}  ${rss.toFixed(2).padStart(12)}`);
   const name = `trainer.step.rn50.batch-${batch}`;
-  results.push(benchResult(`${name}.seconds`, step, 's per step (BatchNorm in training mode, wasm convolutions)', null), benchResult(`${name}.peak-rss`, rss, 'GiB peak RSS of the training process', null));
+  results.push(benchResult(`${name}.seconds`, step, `s per step (BatchNorm in training mode, convolutions on ${products?.engine ?? backend})`, null), benchResult(`${name}.peak-rss`, rss, 'GiB peak RSS of the training process', null));
 }
 log(`load average after: ${loadAverage()}`);
 await mergeResults(repositoryResultsFile(), results);

@@ -1,13 +1,13 @@
-import { encodeOnnxModel, ONNX_DATA_TYPES, type OnnxNode, type OnnxValueInfo } from '../../onnx/onnx-model';
+import { encodeOnnxModel, ONNX_ATTRIBUTE_TYPES, ONNX_DATA_TYPES, type OnnxNode, type OnnxValueInfo } from '../../onnx/onnx-model';
 
-/** A node of a fused graph: operator, inputs, outputs, attributes (`f` float, `i` int). */
+/** A node of a fused graph: operator, inputs, outputs, attributes (`f` float, `i` int, `ints`). */
 export interface FusedNode {
   op: string;
   /** `com.microsoft` for ONNX Runtime's contrib operators. Default: the standard domain. */
   domain?: 'com.microsoft';
   input: string[];
   output: string[];
-  attributes?: Record<string, { f: number } | { i: number }>;
+  attributes?: Record<string, { f: number } | { i: number } | { ints: number[] }>;
 }
 
 /** A float32 tensor of any rank and shape. */
@@ -27,7 +27,9 @@ export function fusedModel(name: string, graph: { inputs: string[]; outputs: str
     ...(n.domain ? { domain: n.domain } : {}),
     input: n.input,
     output: n.output,
-    attribute: Object.entries(n.attributes ?? {}).map(([attribute, value]) => ('f' in value ? { name: attribute, type: 1, f: value.f } : { name: attribute, type: 2, i: value.i })),
+    attribute: Object.entries(n.attributes ?? {}).map(([attribute, value]) =>
+      'f' in value ? { name: attribute, type: ONNX_ATTRIBUTE_TYPES.float, f: value.f } : 'i' in value ? { name: attribute, type: ONNX_ATTRIBUTE_TYPES.int, i: value.i } : { name: attribute, type: ONNX_ATTRIBUTE_TYPES.ints, ints: value.ints },
+    ),
   }));
   const initializer = Object.entries(graph.constants ?? {}).map(([constant, value]) => ({
     name: constant,

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { geluGradModel, geluModel, quickGeluGradModel, quickGeluModel } from '../onnxruntime-products/activation-models';
+import { layerNormGradModel, layerNormModel } from '../onnxruntime-products/layer-norm-models';
 import type { OnnxRuntimeProducts } from '../onnxruntime-products/onnxruntime-products';
 import { wasmInternals } from './wasm-internals';
 
 /**
  * Kernels of our own that a layer runs when the active backend has them (`hasFusedKernel`):
- * an activation and its derivative each as one call instead of three to eleven elementwise
- * kernels. The wasm backend has them when its products run on ONNX Runtime.
+ * an activation or a layer norm, and its derivative, each as one call instead of three to eleven
+ * elementwise kernels. The wasm backend has them when its products run on ONNX Runtime.
  */
 export const FUSED_KERNELS = {
   /** {x} → x·sigmoid(1.702·x). */
@@ -17,6 +18,10 @@ export const FUSED_KERNELS = {
   gelu: 'HarmaGelu',
   /** {x, dy} → dy·(Φ(x) + x·φ(x)). */
   geluGrad: 'HarmaGeluGrad',
+  /** {x, weight, bias}, attribute `eps` → [y, x̂, 1/σ] (layer normalisation over the last axis). */
+  layerNorm: 'HarmaLayerNorm',
+  /** {normalized, inverseStd, dy, weight} → dx. */
+  layerNormGrad: 'HarmaLayerNormGrad',
 } as const;
 
 export type FusedKernelName = (typeof FUSED_KERNELS)[keyof typeof FUSED_KERNELS];
@@ -26,9 +31,57 @@ export function hasFusedKernel(name: FusedKernelName): boolean {
   return tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
-/** Run a registered fused kernel on float32 `inputs` (by the names its graph takes). */
-export function runFusedKernel(name: FusedKernelName, inputs: Record<string, tf.Tensor>): tf.Tensor {
-  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap) as tf.Tensor;
+/** Run a registered fused kernel of one output on float32 `inputs` (by the names its graph takes). */
+export function runFusedKernel(name: FusedKernelName, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs) as tf.Tensor;
+}
+
+/** Run a registered fused kernel of several outputs (in the order its description lists them). */
+export function runFusedKernelOutputs(name: FusedKernelName, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor[] {
+  return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs) as unknown as tf.Tensor[];
+}
+
+/** A float32 heap view of a tensor and its shape, as `runFused` takes it. */
+function heapView(backend: ReturnType<typeof wasmInternals>, tensor: tf.TensorInfo): { data: Float32Array; dims: readonly number[] } {
+  return { data: backend.typedArrayFromHeap(tensor) as Float32Array, dims: tensor.shape };
+}
+
+/** Ones [width], made once per width: the unit scale `LayerNormalization` takes to give x̂. */
+const unitScales = new Map<number, Float32Array>();
+
+function layerNormKernel(products: OnnxRuntimeProducts): tf.KernelFunc {
+  return (args) => {
+    const { x, weight, bias } = args.inputs as Record<'x' | 'weight' | 'bias', tf.TensorInfo>;
+    const { eps } = args.attrs as { eps: number };
+    const width = x.shape[x.shape.length - 1] as number;
+    const backend = wasmInternals(args.backend);
+    const y = backend.makeOutput(x.shape, 'float32');
+    const normalized = backend.makeOutput(x.shape, 'float32');
+    const inverseStd = backend.makeOutput([...x.shape.slice(0, -1), 1], 'float32');
+    if (tf.util.sizeFromShape(x.shape) === 0) return [y, normalized, inverseStd];
+    let unit = unitScales.get(width);
+    if (!unit) unitScales.set(width, (unit = new Float32Array(width).fill(1)));
+    // Views are taken after the outputs exist: allocating them may grow the heap and detach older views.
+    const view = (tensor: tf.TensorInfo) => heapView(backend, tensor);
+    products.runFused(`${FUSED_KERNELS.layerNorm} eps ${eps}`, () => layerNormModel(eps), { x: view(x), unit: { data: unit, dims: [width] }, weight: view(weight), bias: view(bias) }, {
+      y: view(y),
+      normalized: view(normalized),
+      inverseStd: view(inverseStd),
+    });
+    return [y, normalized, inverseStd];
+  };
+}
+
+function layerNormGradKernel(products: OnnxRuntimeProducts): tf.KernelFunc {
+  return (args) => {
+    const { normalized, inverseStd, dy, weight } = args.inputs as Record<'normalized' | 'inverseStd' | 'dy' | 'weight', tf.TensorInfo>;
+    const backend = wasmInternals(args.backend);
+    const dx = backend.makeOutput(normalized.shape, 'float32');
+    if (tf.util.sizeFromShape(normalized.shape) === 0) return dx;
+    const view = (tensor: tf.TensorInfo) => heapView(backend, tensor);
+    products.runFused(FUSED_KERNELS.layerNormGrad, layerNormGradModel, { normalized: view(normalized), inverseStd: view(inverseStd), dy: view(dy), weight: view(weight) }, { dx: view(dx) });
+    return dx;
+  };
 }
 
 /** An elementwise graph as a wasm kernel: inputs of one shape in, one output of that shape, read and written in place on the wasm heap. */
@@ -45,7 +98,7 @@ function elementwiseKernel(products: OnnxRuntimeProducts, key: string, makeModel
     const out = backend.makeOutput(first.shape, 'float32');
     if (tf.util.sizeFromShape(first.shape) === 0) return out;
     // Views are taken after the output exists: allocating it may grow the heap and detach older views.
-    const view = (tensor: tf.TensorInfo) => ({ data: backend.typedArrayFromHeap(tensor) as Float32Array, dims: tensor.shape });
+    const view = (tensor: tf.TensorInfo) => heapView(backend, tensor);
     products.runFused(key, makeModel, Object.fromEntries(inputs.map(([name, input]) => [name, view(input)])), { [output]: view(out) });
     return out;
   };
@@ -65,5 +118,9 @@ export function registerFusedKernels(products: OnnxRuntimeProducts | undefined):
   for (const [name, makeModel, output] of kernels) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
     if (products) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: elementwiseKernel(products, name, makeModel, output) });
+  }
+  for (const [name, make] of [[FUSED_KERNELS.layerNorm, layerNormKernel], [FUSED_KERNELS.layerNormGrad, layerNormGradKernel]] as const) {
+    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
+    if (products) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(products) });
   }
 }
