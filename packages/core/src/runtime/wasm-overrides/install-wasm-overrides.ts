@@ -4,7 +4,6 @@ import { batchMatMulKernel } from './batch-mat-mul-kernel';
 import { onnxRuntimeBatchMatMulKernel } from './onnxruntime-batch-mat-mul-kernel';
 import { onnxRuntimeConv2DKernel } from './onnxruntime-conv2d-kernel';
 import { registerFusedKernels } from './onnxruntime-fused-kernels';
-import { onnxRuntimeSoftmaxKernel } from './onnxruntime-softmax-kernel';
 import { onnxRuntimeSumKernel } from './onnxruntime-sum-kernel';
 import { sliceKernel, splitKernel } from './slice-kernels';
 import { transposeKernel } from './transpose-kernel';
@@ -28,7 +27,7 @@ const identityKernel: tf.KernelFunc = (args) => {
 };
 
 export interface WasmKernelOverrideOptions {
-  /** Compute float32 `BatchMatMul`, `Conv2D`, `Sum` and `Softmax` on ONNX Runtime instead of XNNPACK. Default: none (XNNPACK). */
+  /** Compute float32 `BatchMatMul`, `Conv2D` and `Sum` on ONNX Runtime instead of XNNPACK. Default: none (XNNPACK). */
   products?: OnnxRuntimeProducts;
 }
 
@@ -36,8 +35,8 @@ export interface WasmKernelOverrideOptions {
  * Replace the tfjs-backend-wasm 4.22 kernels that waste most time or memory in training:
  * `BatchMatMul` (on ONNX Runtime when `products` is given, see `onnxRuntimeBatchMatMulKernel`;
  * else batched and flagged products on XNNPACK, see `batchMatMulKernel`), `Conv2D` (on ONNX
- * Runtime when `products` is given, see `onnxRuntimeConv2DKernel`), float32 `Sum` and `Softmax` (likewise,
- * see `onnxRuntimeSumKernel`, `onnxRuntimeSoftmaxKernel`), `Slice` and `SplitV`
+ * Runtime when `products` is given, see `onnxRuntimeConv2DKernel`), float32 `Sum` (likewise, see
+ * `onnxRuntimeSumKernel`), `Slice` and `SplitV`
  * (copy only the requested part, see `sliceKernel`), `Transpose` (matrices by blocks, see
  * `transposeKernel`) and `Identity` (share, do not copy); with `products`, also registers the
  * fused activation kernels (`FUSED_KERNELS`) the layers use when the backend has them.
@@ -62,7 +61,6 @@ export function installWasmKernelOverrides(options: WasmKernelOverrideOptions = 
   );
   replace('Conv2D', (original) => (products ? onnxRuntimeConv2DKernel(products, original) : original), products);
   replace('Sum', (original) => (products ? onnxRuntimeSumKernel(products, original) : original), products);
-  replace('Softmax', (original) => (products ? onnxRuntimeSoftmaxKernel(products, original) : original), products);
   registerFusedKernels(products);
 }
 
