@@ -16,11 +16,15 @@ function anyShape(name: string): OnnxValueInfo {
 }
 
 /**
- * An ONNX model of a small float32 graph that stands for one tfjs kernel (an activation and its
- * derivative, a layer norm): `constants` become scalar initializers, every input and output is
- * float32 of any shape.
+ * An ONNX model of a small float32 graph that stands for one tfjs kernel (a product, a
+ * convolution, a sum, an activation and its derivative, a layer norm): `constants` become float32
+ * scalar initializers, `int64Constants` int64 vectors (axes), every input and output is float32 of
+ * any shape.
  */
-export function fusedModel(name: string, graph: { inputs: string[]; outputs: string[]; nodes: FusedNode[]; constants?: Record<string, number> }): Uint8Array {
+export function fusedModel(
+  name: string,
+  graph: { inputs: string[]; outputs: string[]; nodes: FusedNode[]; constants?: Record<string, number>; int64Constants?: Record<string, readonly number[]> },
+): Uint8Array {
   const node: OnnxNode[] = graph.nodes.map((n, index) => ({
     name: `${name}_${index}`,
     opType: n.op,
@@ -31,12 +35,15 @@ export function fusedModel(name: string, graph: { inputs: string[]; outputs: str
       'f' in value ? { name: attribute, type: ONNX_ATTRIBUTE_TYPES.float, f: value.f } : 'i' in value ? { name: attribute, type: ONNX_ATTRIBUTE_TYPES.int, i: value.i } : { name: attribute, type: ONNX_ATTRIBUTE_TYPES.ints, ints: value.ints },
     ),
   }));
-  const initializer = Object.entries(graph.constants ?? {}).map(([constant, value]) => ({
-    name: constant,
-    dataType: ONNX_DATA_TYPES.float32,
-    dims: [],
-    rawData: new Uint8Array(new Float32Array([value]).buffer),
-  }));
+  const initializer = [
+    ...Object.entries(graph.constants ?? {}).map(([constant, value]) => ({ name: constant, dataType: ONNX_DATA_TYPES.float32, dims: [], rawData: new Uint8Array(new Float32Array([value]).buffer) })),
+    ...Object.entries(graph.int64Constants ?? {}).map(([constant, values]) => ({
+      name: constant,
+      dataType: ONNX_DATA_TYPES.int64,
+      dims: [values.length],
+      rawData: new Uint8Array(new BigInt64Array(values.map(BigInt)).buffer),
+    })),
+  ];
   return encodeOnnxModel({
     irVersion: 8,
     opsetImport: [
