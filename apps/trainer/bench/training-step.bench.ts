@@ -56,8 +56,9 @@ log(`yardstick: a plain 1600×768×3072 matMul on one thread (${engine}) runs at
 log(`model: ViT-B/32 (QuickGELU) + HarMA (bottleneck 128, BiShare in the text tower), random weights, 77-token captions`);
 log(`FLOPs: image forward ${(flops.imageForward / 1e9).toFixed(2)} G, caption forward ${(flops.captionForward / 1e9).toFixed(2)} G (DESIGN: 9.2, 6.6); forward + backward ${(flops.pairStep / 1e9).toFixed(1)} G per pair`);
 for (const batch of [8, 32]) {
-  const { seconds, peakRssGib } = pytorchStep(pytorch, batch);
-  log(`PyTorch step at batch ${batch}: ${seconds.value.toFixed(2)} s (${seconds.source})${peakRssGib ? `, peak RSS ${peakRssGib.value.toFixed(2)} GiB (${peakRssGib.source})` : ''}`);
+  const { seconds, timedSeconds, peakRssGib } = pytorchStep(pytorch, batch);
+  const spread = timedSeconds.length > 1 ? `; ${Math.min(...timedSeconds).toFixed(2)}–${Math.max(...timedSeconds).toFixed(2)}` : '';
+  log(`PyTorch step at batch ${batch}: ${seconds.value.toFixed(2)} s (${seconds.source}${spread})${peakRssGib ? `, peak RSS ${peakRssGib.value.toFixed(2)} GiB` : ''}`);
 }
 
 const plan: Array<MeasureOptions & { label: string }> = [

@@ -3,6 +3,8 @@ export interface PytorchStepMeasurement {
   batch: number;
   /** Median seconds of the timed steps. */
   medianSeconds: number;
+  /** Seconds of each timed step (a busy machine spreads them). */
+  seconds: number[];
   /** Peak RSS of the script's process after this batch's steps, bytes. */
   peakRssBytes: number;
 }
@@ -30,6 +32,14 @@ function positive(record: Record<string, unknown>, key: string, where: string): 
   return value;
 }
 
+function positiveList(value: unknown, name: string): number[] {
+  if (!Array.isArray(value)) throw new Error(`${name} is not a list`);
+  return value.map((item: unknown, i) => {
+    if (typeof item !== 'number' || !Number.isFinite(item) || item <= 0) throw new Error(`${name}[${i}] is ${JSON.stringify(item)}, not a positive number`);
+    return item;
+  });
+}
+
 function optionalPositive(record: Record<string, unknown>, key: string): number | undefined {
   return record[key] === undefined ? undefined : positive(record, key, '');
 }
@@ -55,7 +65,12 @@ export function parsePytorchLine(stdout: string): PytorchMeasurement {
     measurement.steps = parsed.steps.map((step: unknown, i) => {
       if (!isRecord(step)) throw new Error(`steps[${i}] is not an object`);
       const where = `steps[${i}].`;
-      return { batch: positive(step, 'batch', where), medianSeconds: positive(step, 'medianSeconds', where), peakRssBytes: positive(step, 'peakRssBytes', where) };
+      return {
+        batch: positive(step, 'batch', where),
+        medianSeconds: positive(step, 'medianSeconds', where),
+        seconds: step.seconds === undefined ? [] : positiveList(step.seconds, `${where}seconds`),
+        peakRssBytes: positive(step, 'peakRssBytes', where),
+      };
     });
   }
   for (const key of ['imagesPerSecond', 'captionsPerSecond', 'matmulGflops'] as const) {

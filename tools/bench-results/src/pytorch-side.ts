@@ -37,7 +37,10 @@ export interface PytorchFigure {
 /** The PyTorch training step at one batch size. */
 export interface PytorchStep {
   batch: number;
+  /** Median seconds of a step. */
   seconds: PytorchFigure;
+  /** Seconds of each step measured in this run (empty for DESIGN.md's). */
+  timedSeconds: number[];
   /** Peak RSS after the step, GiB; null where nothing was measured (DESIGN.md has batch 32 only). */
   peakRssGib: PytorchFigure | null;
 }
@@ -161,6 +164,7 @@ export function pytorchStep(side: PytorchSide, batch: number): PytorchStep {
   return {
     batch,
     seconds: { value: (stepSeconds * batch) / stepBatch, source: batch === stepBatch ? DESIGN_ANCHOR_SOURCE : `${DESIGN_ANCHOR_SOURCE}, scaled from batch ${stepBatch}` },
+    timedSeconds: [],
     peakRssGib: batch === stepBatch ? anchor(peakRssGib) : null,
   };
 }
@@ -183,7 +187,12 @@ export function measuredSide(measurement: PytorchMeasurement, parts: readonly Py
   return {
     measured: true,
     note: `PyTorch side: PyTorch ${measurement.torch} in this run (${measuredParts}; ${measurement.threads} threads${blas}; ${detail})`,
-    steps: steps.map((step) => ({ batch: step.batch, seconds: { value: step.medianSeconds, source }, peakRssGib: { value: step.peakRssBytes / GIB, source } })),
+    steps: steps.map((step) => ({
+      batch: step.batch,
+      seconds: { value: step.medianSeconds, source },
+      timedSeconds: step.seconds,
+      peakRssGib: { value: step.peakRssBytes / GIB, source },
+    })),
     imagesPerSecond: figure(measurement.imagesPerSecond, 'imagesPerSecond', 'encode') ?? anchor(DESIGN_PYTORCH_ANCHORS.imagesPerSecond),
     captionsPerSecond: figure(measurement.captionsPerSecond, 'captionsPerSecond', 'encode') ?? anchor(DESIGN_PYTORCH_ANCHORS.captionsPerSecond),
     matmulGflops: figure(measurement.matmulGflops, 'matmulGflops', 'matmul') ?? anchor(DESIGN_PYTORCH_ANCHORS.matmulGflops),

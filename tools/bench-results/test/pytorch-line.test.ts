@@ -15,7 +15,7 @@ describe("parsePytorchLine reads the PyTorch script's JSON line", () => {
     expect(parsePytorchLine(`loading\nbatch 8: 3.1 s\n${line}\n\n`)).toEqual({
       torch: '1.13.0a0',
       threads: 2,
-      steps: [{ batch: 8, medianSeconds: 3.1, peakRssBytes: 2147483648 }],
+      steps: [{ batch: 8, medianSeconds: 3.1, seconds: [3.1], peakRssBytes: 2147483648 }],
       matmulGflops: 190.5,
       blas: '/usr/lib/libblas.so.3',
       stubbed: ['ftfy', 'regex'],
@@ -33,5 +33,8 @@ describe("parsePytorchLine reads the PyTorch script's JSON line", () => {
     expect(() => parsePytorchLine('{"torch": "1.13", "threads": 2, "imagesPerSecond": "fast"}')).toThrow('imagesPerSecond is "fast", not a positive number');
     expect(() => parsePytorchLine('{"torch": "1.13", "threads": 2, "steps": {}}')).toThrow('steps is not a list');
     expect(() => parsePytorchLine('{"torch": "1.13", "threads": 2, "steps": [{"batch": 8, "peakRssBytes": 1}]}')).toThrow('steps[0].medianSeconds is undefined, not a positive number');
+    expect(() => parsePytorchLine('{"torch": "1.13", "threads": 2, "steps": [{"batch": 8, "medianSeconds": 2, "seconds": [2, null], "peakRssBytes": 1}]}')).toThrow(
+      'steps[0].seconds[1] is null, not a positive number',
+    );
   });
 });

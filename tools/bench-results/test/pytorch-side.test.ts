@@ -127,8 +127,8 @@ describe('pytorchSide with the script working', () => {
     expect(side.imagesPerSecond).toEqual({ value: 11.5, source });
     expect(side.captionsPerSecond).toEqual({ value: 10.2, source });
     expect(side.matmulGflops).toEqual({ value: 190.5, source });
-    expect(pytorchStep(side, 8)).toEqual({ batch: 8, seconds: { value: 3.1, source }, peakRssGib: { value: 2, source } });
-    expect(pytorchStep(side, 32)).toEqual({ batch: 32, seconds: { value: 12, source }, peakRssGib: { value: 4, source } });
+    expect(pytorchStep(side, 8)).toEqual({ batch: 8, seconds: { value: 3.1, source }, timedSeconds: [3.1, 3.2, 3.0], peakRssGib: { value: 2, source } });
+    expect(pytorchStep(side, 32)).toEqual({ batch: 32, seconds: { value: 12, source }, timedSeconds: [12.0, 12.2, 11.9], peakRssGib: { value: 4, source } });
     expect(side.note).toMatch(new RegExp(`^PyTorch side: PyTorch 1\\.13\\.0a0 in this run \\(step, encode, matmul; 2 threads, BLAS /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas\\.so\\.3; ${python.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, ${VARIABLE}=.*, \\d+ s\\)$`));
   });
 
@@ -153,8 +153,8 @@ describe('pytorchSide with the script working', () => {
 describe('pytorchStep', () => {
   it("scales DESIGN.md's batch-32 step to other batches, its peak RSS only at batch 32", async () => {
     const side = await pytorchSide({ env: {} });
-    expect(pytorchStep(side, 32)).toEqual({ batch: 32, seconds: { value: 12.4, source: DESIGN_ANCHOR_SOURCE }, peakRssGib: { value: 4.1, source: DESIGN_ANCHOR_SOURCE } });
-    expect(pytorchStep(side, 8)).toEqual({ batch: 8, seconds: { value: 3.1, source: 'DESIGN.md anchor, scaled from batch 32' }, peakRssGib: null });
+    expect(pytorchStep(side, 32)).toEqual({ batch: 32, seconds: { value: 12.4, source: DESIGN_ANCHOR_SOURCE }, timedSeconds: [], peakRssGib: { value: 4.1, source: DESIGN_ANCHOR_SOURCE } });
+    expect(pytorchStep(side, 8)).toEqual({ batch: 8, seconds: { value: 3.1, source: 'DESIGN.md anchor, scaled from batch 32' }, timedSeconds: [], peakRssGib: null });
     expect(DESIGN_PYTORCH_ANCHORS.stepBatch).toBe(32);
   });
 
