@@ -2,10 +2,14 @@
  * Encoder throughput (npm run bench in packages/inference): CLIP ViT-B/32 with HarMA adapters on
  * every block (random weights, non-zero up-projections so the adapters matter), batch 32, 2
  * threads: images/s and 77-token captions/s on ONNX Runtime (fp32 and int8) and on tfjs-wasm,
- * beside DESIGN.md's PyTorch CPU anchor (11 img/s, 10.6 captions/s). Also: ORT–tfjs parity on
- * this model, and a plain 1600×768×3072 matmul in ORT as a yardstick of how busy the machine is
- * (DESIGN.md: 170–200 GFLOP/s on 2 idle threads), before and after. Each figure is the fastest of
- * its timed batches. Figures are merged into the repository's bench/results.json.
+ * beside the official PyTorch code's encode_image and encode_text on the CPU: measured first in
+ * this run when @harma/bench-results' pytorchSide can (the official code's folder in an
+ * environment variable, Debian's python3-torch), else DESIGN.md's anchor (11 img/s, 10.6
+ * captions/s). Also: ORT–tfjs parity on this model, and a plain 1600×768×3072 matmul in ORT as a
+ * yardstick of how busy the machine is (PyTorch's in the same run, or DESIGN.md's 170–200 GFLOP/s
+ * on 2 idle threads), before and after. Each figure is the fastest of its timed batches. Figures
+ * are merged into the repository's bench/results.json, with the PyTorch figure each is compared
+ * with and its source.
  * Environment: HARMA_BENCH_REPEATS (timed batches per figure, default 3), HARMA_BENCH_TFJS=0 to
  * skip the slow tfjs-wasm figures, HARMA_BENCH_THREADS (default 2).
  */
@@ -28,14 +32,11 @@ import {
   verifyExport,
   type Encoder,
 } from './bench-api';
-import { benchResult, mergeResults, repositoryResultsFile, type BenchResult } from '@harma/bench-results';
+import { benchResult, mergeResults, pytorchSide, repositoryResultsFile, type BenchResult, type PytorchSide } from '@harma/bench-results';
 
 const BATCH = 32;
 const REPEATS = Number(process.env.HARMA_BENCH_REPEATS ?? 3);
 const THREADS = Number(process.env.HARMA_BENCH_THREADS ?? 2);
-const ANCHOR_IMAGES = 11;
-const ANCHOR_CAPTIONS = 10.6;
-const ANCHOR_MATMUL = 185;
 const RESULTS_FILE = repositoryResultsFile();
 
 function log(message: string): void {
@@ -68,16 +69,16 @@ async function rate(encode: () => Promise<unknown>, items: number, repeats = REP
   return items / (best / 1000);
 }
 
-async function throughput(label: string, encoder: Encoder, pixels: Float32Array, ids: Int32Array, repeats = REPEATS): Promise<BenchResult[]> {
+async function throughput(label: string, encoder: Encoder, pixels: Float32Array, ids: Int32Array, pytorch: PytorchSide, repeats = REPEATS): Promise<BenchResult[]> {
   const images = await rate(() => encoder.encodeImages(pixels, BATCH), BATCH, repeats);
   const captions = await rate(() => encoder.encodeTexts(ids, BATCH), BATCH, repeats);
   log(
-    `${label.padEnd(10)} ${images.toFixed(2).padStart(7)} img/s (${(images / ANCHOR_IMAGES).toFixed(2)}× PyTorch)  ` +
-      `${captions.toFixed(2).padStart(7)} captions/s (${(captions / ANCHOR_CAPTIONS).toFixed(2)}× PyTorch)`,
+    `${label.padEnd(10)} ${images.toFixed(2).padStart(7)} img/s (${(images / pytorch.imagesPerSecond.value).toFixed(2)}× PyTorch)  ` +
+      `${captions.toFixed(2).padStart(7)} captions/s (${(captions / pytorch.captionsPerSecond.value).toFixed(2)}× PyTorch)`,
   );
   return [
-    benchResult(`inference.${label}.images`, images, 'img/s', ANCHOR_IMAGES),
-    benchResult(`inference.${label}.captions`, captions, 'captions/s', ANCHOR_CAPTIONS),
+    benchResult(`inference.${label}.images`, images, 'img/s', pytorch.imagesPerSecond),
+    benchResult(`inference.${label}.captions`, captions, 'captions/s', pytorch.captionsPerSecond),
   ];
 }
 
@@ -102,12 +103,20 @@ async function matmulYardstick(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // PyTorch first, in its own process, so that it and our measurements never share the cores.
+  const pytorch = await pytorchSide({ parts: ['encode', 'matmul'], progress: (line) => log(`  pytorch: ${line}`) });
+  log(pytorch.note);
+  const { imagesPerSecond, captionsPerSecond, matmulGflops } = pytorch;
+  log(
+    `PyTorch (encode_image, encode_text, batch 32): ${imagesPerSecond.value.toFixed(2)} img/s, ${captionsPerSecond.value.toFixed(2)} captions/s (${imagesPerSecond.source}); ` +
+      `matmul ${matmulGflops.value.toFixed(0)} GFLOP/s (${matmulGflops.source})`,
+  );
   await useBackend('wasm');
   log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.availableParallelism()} cores; ORT threads ${THREADS}`);
   const results: BenchResult[] = [];
   const gflops = await matmulYardstick();
-  log(`yardstick: ORT matmul ${gflops.toFixed(0)} GFLOP/s (idle machine: 170–200)`);
-  results.push(benchResult('inference.yardstick.ort-matmul', gflops, 'GFLOP/s', ANCHOR_MATMUL));
+  log(`yardstick: ORT matmul ${gflops.toFixed(0)} GFLOP/s (PyTorch: ${matmulGflops.value.toFixed(0)}, ${matmulGflops.source}; idle machine: 170–200)`);
+  results.push(benchResult('inference.yardstick.ort-matmul', gflops, 'GFLOP/s', matmulGflops));
 
   const model = adaptedVitB32();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'harma-bench-export-'));
@@ -140,11 +149,11 @@ async function main(): Promise<void> {
     for (const precision of ['fp32', 'int8'] as const) {
       // Opened as every reader of exports opens them (warm-up is part of the throughput runs).
       const exported = await loadExportedModel(dir, { precision, threads: THREADS, batchSize: BATCH, warmUp: false });
-      results.push(...(await throughput(`ort-${precision}`, exported.encoder, pixels, ids)));
+      results.push(...(await throughput(`ort-${precision}`, exported.encoder, pixels, ids, pytorch)));
       await exported.dispose();
     }
     if (process.env.HARMA_BENCH_TFJS !== '0') {
-      results.push(...(await throughput('tfjs-wasm', createTfjsEncoder(model, { batchSize: BATCH }), pixels, ids, 1)));
+      results.push(...(await throughput('tfjs-wasm', createTfjsEncoder(model, { batchSize: BATCH }), pixels, ids, pytorch, 1)));
     }
   } finally {
     model.dispose();
@@ -152,7 +161,7 @@ async function main(): Promise<void> {
   }
   const after = await matmulYardstick();
   log(`yardstick after: ORT matmul ${after.toFixed(0)} GFLOP/s; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  results.push(benchResult('inference.yardstick.ort-matmul-after', after, 'GFLOP/s', ANCHOR_MATMUL));
+  results.push(benchResult('inference.yardstick.ort-matmul-after', after, 'GFLOP/s', matmulGflops));
   await mergeResults(RESULTS_FILE, results);
   log(`wrote ${results.length} figures to ${RESULTS_FILE}`);
 }

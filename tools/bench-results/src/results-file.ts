@@ -13,16 +13,23 @@ export interface BenchResult {
   anchor: number | null;
   /** value / anchor, or null. */
   ratio: number | null;
+  /** Where the anchor comes from (`PyTorch 1.13 in this run`, `DESIGN.md anchor`), where a bench says. */
+  anchorSource?: string;
 }
 
-/** A measurement rounded for the record: 4 significant digits, the ratio to 3 decimals. */
-export function benchResult(name: string, value: number, unit: string, anchor: number | null = null): BenchResult {
+/**
+ * A measurement rounded for the record: 4 significant digits, the ratio to 3 decimals. `anchor`
+ * is a number or a figure with its source (a `PytorchFigure`); a source is recorded with it.
+ */
+export function benchResult(name: string, value: number, unit: string, anchor: number | { value: number; source: string } | null = null): BenchResult {
+  const anchorValue = anchor === null || typeof anchor === 'number' ? anchor : anchor.value;
   return {
     name,
     value: Number(value.toPrecision(4)),
     unit,
-    anchor: anchor === null ? null : Number(anchor.toPrecision(4)),
-    ratio: anchor === null ? null : Number((value / anchor).toFixed(3)),
+    anchor: anchorValue === null ? null : Number(anchorValue.toPrecision(4)),
+    ratio: anchorValue === null ? null : Number((value / anchorValue).toFixed(3)),
+    ...(anchor !== null && typeof anchor !== 'number' ? { anchorSource: anchor.source } : {}),
   };
 }
 

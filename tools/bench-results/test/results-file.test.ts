@@ -12,6 +12,17 @@ describe('bench results', () => {
     expect(benchResult('b', 3, 's')).toEqual({ name: 'b', value: 3, unit: 's', anchor: null, ratio: null });
   });
 
+  it('records where an anchor given with its source comes from', () => {
+    expect(benchResult('c', 6, 's', { value: 12.0004, source: 'PyTorch 1.13 in this run' })).toEqual({
+      name: 'c',
+      value: 6,
+      unit: 's',
+      anchor: 12,
+      ratio: 0.5,
+      anchorSource: 'PyTorch 1.13 in this run',
+    });
+  });
+
   it('replaces measurements of the same name and keeps the others', async () => {
     const file = scratchFile();
     await mergeResults(file, [benchResult('x', 1, 's'), benchResult('y', 2, 's')]);
