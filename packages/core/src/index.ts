@@ -4,7 +4,9 @@ export type { BackendName, BackendChoice, BackendAttempt, InitBackendOptions } f
 export { activeProductEngine, PRODUCT_ENGINES } from './runtime/product-engine';
 export type { ProductEngineName, ProductEngineOptions, ProductEngineChoice } from './runtime/product-engine';
 export { OnnxRuntimeProducts } from './runtime/onnxruntime-products/onnxruntime-products';
-export type { OnnxRuntimeProductsOptions, ProductOperands } from './runtime/onnxruntime-products/onnxruntime-products';
+export type { OnnxRuntimeProductsOptions, ProductOperands, ConvolutionOperands, FusedTensor } from './runtime/onnxruntime-products/onnxruntime-products';
+export { FUSED_KERNELS, hasFusedKernel, withoutFusedKernels } from './runtime/wasm-overrides/onnxruntime-fused-kernels';
+export type { FusedKernelName } from './runtime/wasm-overrides/onnxruntime-fused-kernels';
 export { getLogger, setLogger, configureLogging, interceptLogLines, formatLogRecord } from './runtime/logger';
 export type { Logger, LogFormat, LoggingOptions } from './runtime/logger';
 

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useBackend } from '../runtime/init-backend';
 import { PORTABLE_BACKENDS, PORTABLE_RUNTIMES } from '../testing/backends';
 import { chooseProductEngine } from '../runtime/product-engine';
-import { FUSED_KERNELS, hasFusedKernel } from '../runtime/wasm-overrides/onnxruntime-fused-kernels';
+import { FUSED_KERNELS, hasFusedKernel, withoutFusedKernels } from '../runtime/wasm-overrides/onnxruntime-fused-kernels';
 import { expectAllClose } from '../testing/close';
 import { referenceErf } from '../testing/naive';
 import { valueAndGradients } from '../module/gradients';
@@ -96,5 +96,18 @@ describe.each(PORTABLE_RUNTIMES)('gelu and quickGelu derivatives on $label', ({ 
     runFused.mockRestore();
     tf.dispose([value, ...gradients.values()]);
     p.dispose();
+  });
+
+  it('composes tfjs ops inside withoutFusedKernels (what the ONNX exporter traces), and has the fused kernels back after it, also after a throw', () => {
+    const present = () => Object.values(FUSED_KERNELS).map((name) => hasFusedKernel(name));
+    const before = present();
+    const traced = withoutFusedKernels(() => {
+      expect(present().every((has) => !has)).toBe(true);
+      return tf.tidy(() => Array.from(quickGelu(tf.tensor1d([1, -2])).dataSync()));
+    });
+    expectAllClose(traced, [1 / (1 + Math.exp(-1.702)), -2 / (1 + Math.exp(3.404))], { atol: 1e-6 });
+    expect(present()).toEqual(before);
+    expect(() => withoutFusedKernels(() => { throw new Error('trace failed'); })).toThrow('trace failed');
+    expect(present()).toEqual(before);
   });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom, normalTensor, type Backbone, type TowerName } from '@harma/core';
+import { SeededRandom, normalTensor, withoutFusedKernels, type Backbone, type TowerName } from '@harma/core';
 import { traceKernels } from '../trace/kernel-trace';
 import { unifyTraces, type SymbolicTrace } from '../trace/symbolic-trace';
 
@@ -46,19 +46,24 @@ export function traceTower(backbone: Backbone, tower: TowerName, options: { batc
   }
   const parameters = new Map(backbone.module.namedParameters().map(([name, parameter]) => [parameter.variable.id, name]));
   const rng = new SeededRandom(options.seed ?? `export-${tower}`);
-  // One untraced pass first: layers may build lazy caches on their first call (core's linear()
-  // keeps a transposed copy of each frozen weight), which would make the two traces differ.
-  const warmUp = sampleTowerInput(backbone, tower, 1, rng);
-  tf.dispose([tf.tidy(() => towerFunction(backbone, tower)([warmUp])), warmUp]);
-  const traces = batchSizes.map((batch) => {
-    const input = sampleTowerInput(backbone, tower, batch, rng);
-    try {
-      const { trace, output } = traceKernels(towerFunction(backbone, tower), [input], parameters);
-      output.dispose();
-      return trace;
-    } finally {
-      input.dispose();
-    }
+  // Traced on tfjs's standard kernels: the training runtime's fused ones (ONNX Runtime graphs of
+  // their own) have no ONNX conversion, and the standard patterns are rewritten into ONNX's fused
+  // operators anyway (DEFAULT_FUSIONS).
+  const traces = withoutFusedKernels(() => {
+    // One untraced pass first: layers may build lazy caches on their first call (core's linear()
+    // keeps a transposed copy of each frozen weight), which would make the two traces differ.
+    const warmUp = sampleTowerInput(backbone, tower, 1, rng);
+    tf.dispose([tf.tidy(() => towerFunction(backbone, tower)([warmUp])), warmUp]);
+    return batchSizes.map((batch) => {
+      const input = sampleTowerInput(backbone, tower, batch, rng);
+      try {
+        const { trace, output } = traceKernels(towerFunction(backbone, tower), [input], parameters);
+        output.dispose();
+        return trace;
+      } finally {
+        input.dispose();
+      }
+    });
   });
   return unifyTraces(traces[0] as SymbolicTrace['traces'][0], traces[1] as SymbolicTrace['traces'][1], batchSizes);
 }

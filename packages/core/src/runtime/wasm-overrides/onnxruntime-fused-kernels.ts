@@ -124,3 +124,22 @@ export function registerFusedKernels(products: OnnxRuntimeProducts | undefined):
     if (products) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(products) });
   }
 }
+
+/**
+ * Run `fn` with the fused kernels unregistered from the active backend, so that layers compose
+ * tfjs's standard kernels (what the ONNX exporter traces and rewrites into ONNX operators), and
+ * register them again afterwards, also when `fn` throws.
+ */
+export function withoutFusedKernels<T>(fn: () => T): T {
+  const backend = tf.getBackend();
+  const saved = Object.values(FUSED_KERNELS).flatMap((name) => {
+    const config = tf.getKernel(name, backend);
+    if (config) tf.unregisterKernel(name, backend);
+    return config ? [config] : [];
+  });
+  try {
+    return fn();
+  } finally {
+    for (const config of saved) tf.registerKernel(config);
+  }
+}
