@@ -10,14 +10,6 @@ export interface QuantizeOptions {
   reduceRange?: boolean;
   /** Weights with fewer elements stay float32. Default: 0 (every constant weight is quantised). */
   minElements?: number;
-  /**
-   * Quantise 1×1 convolutions (products over the channels of a ResNet's feature maps) too.
-   * Default: false — there the activation is large and the weight small, so quantising the
-   * activation on every call costs more than the int8 product saves, and the float product keeps
-   * ONNX Runtime's BatchNorm folding: CLIP RN50's images encoded at 9.9 img/s with them
-   * quantised, 20.5 in float32.
-   */
-  convolutions?: boolean;
 }
 
 export interface QuantizeReport {
@@ -72,11 +64,11 @@ function constantWeight(
   value: string,
   initializers: ReadonlyMap<string, OnnxTensor>,
   producers: ReadonlyMap<string, OnnxNode>,
-): { name: string; data: Float32Array; rows: number; columns: number; convolution: boolean } | undefined {
+): { name: string; data: Float32Array; rows: number; columns: number } | undefined {
   const direct = initializers.get(value);
   if (direct) {
     if (direct.dims.length !== 2 || direct.dataType !== ONNX_DATA_TYPES.float32) return undefined;
-    return { name: direct.name, data: floatValues(direct), rows: direct.dims[0] as number, columns: direct.dims[1] as number, convolution: false };
+    return { name: direct.name, data: floatValues(direct), rows: direct.dims[0] as number, columns: direct.dims[1] as number };
   }
   const transpose = producers.get(value);
   if (!transpose || transpose.opType !== 'Transpose' || transpose.domain) return undefined;
@@ -87,7 +79,7 @@ function constantWeight(
   const original = floatValues(source);
   const data = new Float32Array(k * n);
   for (let row = 0; row < n; row++) for (let column = 0; column < k; column++) data[column * n + row] = original[row * k + column] as number;
-  return { name: source.name, data, rows: k, columns: n, convolution: !initializers.has(transpose.input[0] as string) };
+  return { name: source.name, data, rows: k, columns: n };
 }
 
 function tensor(name: string, dataType: number, dims: number[], values: Float32Array | Int8Array): OnnxTensor {
@@ -96,7 +88,7 @@ function tensor(name: string, dataType: number, dims: number[], values: Float32A
 
 /**
  * The int8 dynamic-quantised variant of a model: every MatMul whose B is a constant float weight
- * (or its transpose; a 1×1 convolution's only with `convolutions`) becomes ONNX Runtime's `com.microsoft.DynamicQuantizeMatMul` with int8
+ * (or its transpose) becomes ONNX Runtime's `com.microsoft.DynamicQuantizeMatMul` with int8
  * weights and per-column scales (activations are quantised to uint8 per call); a following Add of
  * a constant [N] bias is folded into it. Other nodes are untouched.
  */
@@ -120,7 +112,7 @@ export function quantizeModelInt8(model: OnnxModel, options: QuantizeOptions = {
   for (const node of graph.node) {
     if (node.opType !== 'MatMul' || node.domain) continue;
     const weight = constantWeight(node.input[1] as string, initializers, producers);
-    if (!weight || weight.rows * weight.columns < minElements || (weight.convolution && options.convolutions !== true)) continue;
+    if (!weight || weight.rows * weight.columns < minElements) continue;
     let quantized = quantizedWeights.get(weight.name);
     if (!quantized) {
       const { values, scales } = quantizeColumns(weight.data, weight.rows, weight.columns, qmax);
