@@ -74,7 +74,14 @@ describe('exporting a CLIP ResNet (convolutions, BatchNorm in evaluation mode, a
   it('says in config.json that transformers has no class for it, and loadExportedModel opens it on both engines', async () => {
     const config = JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8'));
     expect(Object.keys(config)).toEqual(['harma']);
-    expect(config.harma.transformers).toEqual({ modelType: null, note: expect.stringContaining('transformers has no model class for a clip-resnet backbone') });
+    // Its text tower alone is a transformers CLIPTextModelWithProjection, recorded for harma site (not at the top: the folder is no transformers model).
+    expect(config.harma.transformers).toEqual({
+      modelType: null,
+      note: expect.stringContaining('transformers has no model class for a clip-resnet backbone'),
+      textConfig: model.huggingFaceTextConfig(testTokenizer(8)),
+    });
+    expect(config.harma.transformers.note).toMatch(/its text tower alone is a clip_text_model model \(textConfig\), which harma site runs in the browser$/);
+    expect(config.harma.transformers.textConfig).toMatchObject({ architectures: ['CLIPTextModelWithProjection'], model_type: 'clip_text_model', hidden_size: 16, num_hidden_layers: 2, max_position_embeddings: 8, projection_dim: 16 });
     const pixels = tf.randomNormal([3, 3, 64, 64], 0, 1, 'float32', 9);
     const reference = model.encodeImage(pixels);
     const weights = path.join(dir, 'backbone.safetensors');
