@@ -32,13 +32,15 @@ describe.each(PRODUCT_ENGINES)('wasm Sum kernel with products on %s', (engine) =
   });
 
   it.each([
-    // BatchNorm statistics (channels last), a bias gradient, a row sum, everything, a middle axis, a negative axis.
-    { shape: [3, 5, 4, 6], axis: [1, 2] },
+    // BatchNorm statistics (channels last), a bias gradient, a row sum, everything, a middle axis, a negative axis;
+    // large enough for ONNX Runtime (MIN_ONNXRUNTIME_SUM_SIZE), and one small one for the wasm kernel.
+    { shape: [3, 50, 40, 12], axis: [1, 2] },
+    { shape: [700, 96], axis: [0] },
+    { shape: [400, 170], axis: [1] },
+    { shape: [20, 60, 60], axis: [0, 1, 2] },
+    { shape: [20, 500, 7], axis: [1] },
+    { shape: [20, 500, 7], axis: [-1] },
     { shape: [7, 9], axis: [0] },
-    { shape: [4, 11], axis: [1] },
-    { shape: [2, 3, 4], axis: [0, 1, 2] },
-    { shape: [2, 5, 3], axis: [1] },
-    { shape: [2, 5, 3], axis: [-1] },
   ])('sums $shape over $axis as the definition, with and without keepDims', ({ shape, axis }) => {
     const values = rng.fillNormal(shape.reduce((a, b) => a * b, 1), 1, 3);
     const axes = axis.map((a) => (a < 0 ? a + shape.length : a));
@@ -63,12 +65,13 @@ describe.each(PRODUCT_ENGINES)('wasm Sum kernel with products on %s', (engine) =
 });
 
 describe('wasm Sum on ONNX Runtime', () => {
-  it('runs float32 sums on ONNX Runtime and integer ones not', async () => {
+  it('runs large float32 sums on ONNX Runtime, integer and small ones not', async () => {
     await useBackend('wasm', { products: 'onnxruntime' });
     const reduceSum = vi.spyOn(chooseProductEngine({ products: 'onnxruntime' }).products!, 'reduceSum');
-    tf.dispose(tf.sum(tf.ones([4, 3, 2]), [0, 1]));
+    tf.dispose(tf.sum(tf.ones([64, 32, 32]), [0, 1]));
     expect(reduceSum).toHaveBeenCalledTimes(1);
-    tf.dispose(tf.sum(tf.ones([4, 3], 'int32'), 0));
+    tf.dispose(tf.sum(tf.ones([64, 32, 32], 'int32'), 0));
+    tf.dispose(tf.sum(tf.ones([4, 3, 2]), [0, 1]));
     expect(reduceSum).toHaveBeenCalledTimes(1);
     reduceSum.mockRestore();
   });
