@@ -32,6 +32,7 @@ import {
   verifyExport,
   type Encoder,
 } from './bench-api';
+import { fastestRate } from './fastest-rate';
 import { benchResult, mergeResults, pytorchSide, repositoryResultsFile, type BenchResult, type PytorchSide } from '@harma/bench-results';
 
 const BATCH = 32;
@@ -54,24 +55,9 @@ function adaptedVitB32(): ClipModel {
   return model;
 }
 
-/**
- * Items per second of the fastest of `repeats` timed calls after one warm-up call: on a machine
- * other processes share, the fastest call is the one least disturbed by them.
- */
-async function rate(encode: () => Promise<unknown>, items: number, repeats = REPEATS): Promise<number> {
-  await encode();
-  let best = Infinity;
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await encode();
-    best = Math.min(best, performance.now() - start);
-  }
-  return items / (best / 1000);
-}
-
 async function throughput(label: string, encoder: Encoder, pixels: Float32Array, ids: Int32Array, pytorch: PytorchSide, repeats = REPEATS): Promise<BenchResult[]> {
-  const images = await rate(() => encoder.encodeImages(pixels, BATCH), BATCH, repeats);
-  const captions = await rate(() => encoder.encodeTexts(ids, BATCH), BATCH, repeats);
+  const images = await fastestRate(() => encoder.encodeImages(pixels, BATCH), BATCH, repeats);
+  const captions = await fastestRate(() => encoder.encodeTexts(ids, BATCH), BATCH, repeats);
   log(
     `${label.padEnd(10)} ${images.toFixed(2).padStart(7)} img/s (${(images / pytorch.imagesPerSecond.value).toFixed(2)}× PyTorch)  ` +
       `${captions.toFixed(2).padStart(7)} captions/s (${(captions / pytorch.captionsPerSecond.value).toFixed(2)}× PyTorch)`,
@@ -97,7 +83,7 @@ async function matmulYardstick(): Promise<number> {
   });
   const runner = await createOrtRunner(model, { threads: THREADS });
   const x = Float32Array.from({ length: 1600 * 768 }, (_, i) => Math.cos(i));
-  const runs = await rate(() => runner.run(x, [1600, 768]), 1, 10);
+  const runs = await fastestRate(() => runner.run(x, [1600, 768]), 1, 10);
   await runner.release();
   return (runs * 2 * 1600 * 768 * 3072) / 1e9;
 }
