@@ -154,7 +154,11 @@ describe('harma train stopped by a signal', () => {
     const stderr = run.stderr();
     expect(code, stderr).toBe(130);
     expect(groupAlive(run.child.pid as number)).toBe(false);
-    expect(at - second, 'exit after the second Ctrl-C, in ms').toBeLessThan(1500);
+    // At once: within 1.5 s, and on a machine so loaded that even that stretches, within half the
+    // time this run's first step took — waiting for the step in progress would take longer still.
+    const [firstStep] = await steps(output);
+    const bound = Math.max(1500, 500 * (firstStep?.seconds ?? 0));
+    expect(at - second, `exit after the second Ctrl-C, in ms (a step took ${firstStep?.seconds.toFixed(2)} s)`).toBeLessThan(bound);
     expect(stderr).toContain('the run stops after the step in progress');
     expect(stderr).toMatch(/quit at once; the run continues from its last saved state with:\n {2}.* train --config .*--resume\n/);
     expect(stderr).not.toContain('Continue it with');
