@@ -73,39 +73,27 @@ export class OnnxRuntimeProducts {
 
   /** `out = op(a)·op(b)`; throws naming the shapes if ONNX Runtime refuses them. */
   multiply(operands: ProductOperands): void {
-    const { Tensor } = this.#binding;
-    const session = this.#session(`matMul ${Number(operands.transposeA)}${Number(operands.transposeB)}`, () => productModel(operands));
-    try {
-      session.run(
-        { a: new Tensor('float32', operands.a, operands.aShape), b: new Tensor('float32', operands.b, operands.bShape) },
-        { y: new Tensor('float32', operands.out, operands.outShape) },
-        {},
-      );
-    } catch (error) {
-      const describe = (shape: readonly number[], transposed: boolean) => `[${shape.join(', ')}]${transposed ? 'ᵀ' : ''}`;
-      throw new Error(
-        `matMul on ONNX Runtime: ${describe(operands.aShape, operands.transposeA)} × ${describe(operands.bShape, operands.transposeB)} → [${operands.outShape.join(', ')}] failed: ${(error as Error).message}`,
-      );
-    }
+    const describe = (shape: readonly number[], transposed: boolean) => `[${shape.join(', ')}]${transposed ? 'ᵀ' : ''}`;
+    this.#run(
+      `matMul ${Number(operands.transposeA)}${Number(operands.transposeB)}`,
+      () => productModel(operands),
+      { a: { data: operands.a, dims: operands.aShape }, b: { data: operands.b, dims: operands.bShape } },
+      { y: { data: operands.out, dims: operands.outShape } },
+      () => `matMul on ONNX Runtime: ${describe(operands.aShape, operands.transposeA)} × ${describe(operands.bShape, operands.transposeB)} → [${operands.outShape.join(', ')}]`,
+    );
   }
 
   /** `out = conv2d(x, filter)` with tfjs's `Conv2D` semantics; throws naming the shapes if ONNX Runtime refuses them. */
   convolve(operands: ConvolutionOperands): void {
-    const { Tensor } = this.#binding;
     const { strides, dilations, pads } = operands;
-    const geometry: ConvolutionGeometry = { strides, dilations, pads };
-    const session = this.#session(`conv ${strides} ${dilations} ${pads}`, () => convolutionModel(geometry));
-    try {
-      session.run(
-        { x: new Tensor('float32', operands.x, operands.xShape), filter: new Tensor('float32', operands.filter, operands.filterShape) },
-        { y: new Tensor('float32', operands.out, operands.outShape) },
-        {},
-      );
-    } catch (error) {
-      throw new Error(
-        `conv2d on ONNX Runtime: [${operands.xShape.join(', ')}] with filter [${operands.filterShape.join(', ')}] (strides ${strides.join('×')}, dilations ${dilations.join('×')}, pads ${pads.join(', ')}) → [${operands.outShape.join(', ')}] failed: ${(error as Error).message}`,
-      );
-    }
+    this.#run(
+      `conv ${strides} ${dilations} ${pads}`,
+      () => convolutionModel({ strides, dilations, pads }),
+      { x: { data: operands.x, dims: operands.xShape }, filter: { data: operands.filter, dims: operands.filterShape } },
+      { y: { data: operands.out, dims: operands.outShape } },
+      () =>
+        `conv2d on ONNX Runtime: [${operands.xShape.join(', ')}] with filter [${operands.filterShape.join(', ')}] (strides ${strides.join('×')}, dilations ${dilations.join('×')}, pads ${pads.join(', ')}) → [${operands.outShape.join(', ')}]`,
+    );
   }
 
   /**
@@ -113,13 +101,7 @@ export class OnnxRuntimeProducts {
    * in range. Throws naming the shapes if ONNX Runtime refuses them.
    */
   reduceSum(x: Float32Array, xShape: readonly number[], axes: readonly number[], out: Float32Array, outShape: readonly number[]): void {
-    const { Tensor } = this.#binding;
-    const session = this.#session(`sum ${axes}`, () => reductionModel(axes));
-    try {
-      session.run({ x: new Tensor('float32', x, xShape) }, { y: new Tensor('float32', out, outShape) }, {});
-    } catch (error) {
-      throw new Error(`sum on ONNX Runtime: [${xShape.join(', ')}] over axes ${axes.join(', ')} → [${outShape.join(', ')}] failed: ${(error as Error).message}`);
-    }
+    this.#run(`sum ${axes}`, () => reductionModel(axes), { x: { data: x, dims: xShape } }, { y: { data: out, dims: outShape } }, () => `sum on ONNX Runtime: [${xShape.join(', ')}] over axes ${axes.join(', ')} → [${outShape.join(', ')}]`);
   }
 
   /**
@@ -128,18 +110,11 @@ export class OnnxRuntimeProducts {
    * ONNX Runtime refuses them.
    */
   runFused(key: string, makeModel: () => Uint8Array, feeds: Record<string, FusedTensor>, fetches: Record<string, FusedTensor>): void {
-    const { Tensor } = this.#binding;
+    const shapes = () => Object.entries(feeds).map(([name, view]) => `${name} [${view.dims.join(', ')}]`).join(', ');
     // Intermediates of a fused graph are as large as its inputs: an arena reuses their memory
     // from call to call instead of mapping fresh pages for each (28 instead of 37 ms on QuickGELU's
     // derivative over 4.9M values).
-    const session = this.#session(`fused ${key}`, makeModel, true);
-    const tensors = (views: Record<string, FusedTensor>) => Object.fromEntries(Object.entries(views).map(([name, view]) => [name, new Tensor('float32', view.data, view.dims)]));
-    try {
-      session.run(tensors(feeds), tensors(fetches), {});
-    } catch (error) {
-      const shapes = Object.entries(feeds).map(([name, view]) => `${name} [${view.dims.join(', ')}]`).join(', ');
-      throw new Error(`${key} on ONNX Runtime: ${shapes} failed: ${(error as Error).message}`);
-    }
+    this.#run(`fused ${key}`, makeModel, feeds, fetches, () => `${key} on ONNX Runtime: ${shapes()}`, true);
   }
 
   /** Release the sessions (they are made again on the next product). */
@@ -148,7 +123,19 @@ export class OnnxRuntimeProducts {
     this.#sessions.clear();
   }
 
-  #session(key: string, makeModel: () => Uint8Array, arena = false): NativeInferenceSession {
+  /** Run the session of `key` on views read and written in place; an error says `describe()` and ONNX Runtime's reason. */
+  #run(key: string, makeModel: () => Uint8Array, feeds: Record<string, FusedTensor>, fetches: Record<string, FusedTensor>, describe: () => string, arena = false): void {
+    const { Tensor } = this.#binding;
+    const session = this.#session(key, makeModel, arena);
+    const tensors = (views: Record<string, FusedTensor>) => Object.fromEntries(Object.entries(views).map(([name, view]) => [name, new Tensor('float32', view.data, view.dims)]));
+    try {
+      session.run(tensors(feeds), tensors(fetches), {});
+    } catch (error) {
+      throw new Error(`${describe()} failed: ${(error as Error).message}`);
+    }
+  }
+
+  #session(key: string, makeModel: () => Uint8Array, arena: boolean): NativeInferenceSession {
     let session = this.#sessions.get(key);
     if (!session) {
       session = new this.#binding.InferenceSession();

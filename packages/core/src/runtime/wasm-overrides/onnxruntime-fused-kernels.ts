@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { geluGradModel, geluModel, quickGeluGradModel, quickGeluModel } from '../onnxruntime-products/activation-models';
 import { layerNormGradModel, layerNormModel } from '../onnxruntime-products/layer-norm-models';
 import type { OnnxRuntimeProducts } from '../onnxruntime-products/onnxruntime-products';
-import { wasmInternals } from './wasm-internals';
+import { heapView, wasmInternals } from './wasm-internals';
 
 /**
  * Kernels of our own that a layer runs when the active backend has them (`hasFusedKernel`):
@@ -26,9 +26,12 @@ export const FUSED_KERNELS = {
 
 export type FusedKernelName = (typeof FUSED_KERNELS)[keyof typeof FUSED_KERNELS];
 
-/** Whether the active backend has the fused kernel `name` (else the layer composes tfjs ops). */
+/** Calls of `withoutFusedKernels` in progress: while any runs, layers compose tfjs ops. */
+let suspended = 0;
+
+/** Whether layers should run the fused kernel `name`: the active backend has it and no `withoutFusedKernels` is in progress. */
 export function hasFusedKernel(name: FusedKernelName): boolean {
-  return tf.getKernel(name, tf.getBackend()) !== undefined;
+  return suspended === 0 && tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
 /** Run a registered fused kernel of one output on float32 `inputs` (by the names its graph takes). */
@@ -39,11 +42,6 @@ export function runFusedKernel(name: FusedKernelName, inputs: Record<string, tf.
 /** Run a registered fused kernel of several outputs (in the order its description lists them). */
 export function runFusedKernelOutputs(name: FusedKernelName, inputs: Record<string, tf.Tensor>, attrs: Record<string, number> = {}): tf.Tensor[] {
   return tf.engine().runKernel(name, inputs as unknown as tf.NamedTensorMap, attrs) as unknown as tf.Tensor[];
-}
-
-/** A float32 heap view of a tensor and its shape, as `runFused` takes it. */
-function heapView(backend: ReturnType<typeof wasmInternals>, tensor: tf.TensorInfo): { data: Float32Array; dims: readonly number[] } {
-  return { data: backend.typedArrayFromHeap(tensor) as Float32Array, dims: tensor.shape };
 }
 
 /** Ones [width], made once per width: the unit scale `LayerNormalization` takes to give x̂. */
@@ -109,37 +107,30 @@ function elementwiseKernel(products: OnnxRuntimeProducts, key: string, makeModel
  * them (none given): then the layers compose tfjs ops again.
  */
 export function registerFusedKernels(products: OnnxRuntimeProducts | undefined): void {
-  const kernels: Array<[FusedKernelName, () => Uint8Array, string]> = [
-    [FUSED_KERNELS.quickGelu, quickGeluModel, 'y'],
-    [FUSED_KERNELS.quickGeluGrad, quickGeluGradModel, 'dx'],
-    [FUSED_KERNELS.gelu, geluModel, 'y'],
-    [FUSED_KERNELS.geluGrad, geluGradModel, 'dx'],
+  const kernels: Array<[FusedKernelName, (products: OnnxRuntimeProducts) => tf.KernelFunc]> = [
+    [FUSED_KERNELS.quickGelu, (p) => elementwiseKernel(p, FUSED_KERNELS.quickGelu, quickGeluModel, 'y')],
+    [FUSED_KERNELS.quickGeluGrad, (p) => elementwiseKernel(p, FUSED_KERNELS.quickGeluGrad, quickGeluGradModel, 'dx')],
+    [FUSED_KERNELS.gelu, (p) => elementwiseKernel(p, FUSED_KERNELS.gelu, geluModel, 'y')],
+    [FUSED_KERNELS.geluGrad, (p) => elementwiseKernel(p, FUSED_KERNELS.geluGrad, geluGradModel, 'dx')],
+    [FUSED_KERNELS.layerNorm, layerNormKernel],
+    [FUSED_KERNELS.layerNormGrad, layerNormGradKernel],
   ];
-  for (const [name, makeModel, output] of kernels) {
-    if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
-    if (products) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: elementwiseKernel(products, name, makeModel, output) });
-  }
-  for (const [name, make] of [[FUSED_KERNELS.layerNorm, layerNormKernel], [FUSED_KERNELS.layerNormGrad, layerNormGradKernel]] as const) {
+  for (const [name, make] of kernels) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
     if (products) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(products) });
   }
 }
 
 /**
- * Run `fn` with the fused kernels unregistered from the active backend, so that layers compose
- * tfjs's standard kernels (what the ONNX exporter traces and rewrites into ONNX operators), and
- * register them again afterwards, also when `fn` throws.
+ * Run `fn` with the layers composing tfjs's standard kernels instead of the fused ones (what the
+ * ONNX exporter traces and rewrites into ONNX operators); they use the fused ones again
+ * afterwards, also when `fn` throws.
  */
 export function withoutFusedKernels<T>(fn: () => T): T {
-  const backend = tf.getBackend();
-  const saved = Object.values(FUSED_KERNELS).flatMap((name) => {
-    const config = tf.getKernel(name, backend);
-    if (config) tf.unregisterKernel(name, backend);
-    return config ? [config] : [];
-  });
+  suspended++;
   try {
     return fn();
   } finally {
-    for (const config of saved) tf.registerKernel(config);
+    suspended--;
   }
 }

@@ -36,3 +36,8 @@ export function heapOffset(backend: WasmBackendInternals, tensor: tf.TensorInfo)
   if (!data) throw new Error('wasm kernel: a tensor has no data on the wasm backend');
   return data.memoryOffset;
 }
+
+/** A float32 tensor's data as a view into the heap, with its shape (take it after allocating outputs: growing the heap detaches older views). */
+export function heapView(backend: WasmBackendInternals, tensor: tf.TensorInfo): { data: Float32Array; dims: readonly number[] } {
+  return { data: backend.typedArrayFromHeap(tensor) as Float32Array, dims: tensor.shape };
+}
