@@ -1,7 +1,7 @@
 // One measurement of the training-step benchmark, in its own process so that its peak RSS is its
 // own: `vite-node bench/measure-step.ts -- <json options>`; prints `RESULT {json}` last.
 import * as tf from '@tensorflow/tfjs-core';
-import { SeededRandom, initBackend, savedForBackward, type ProductEngineName } from '@harma/core';
+import { SeededRandom, initBackend, savedForBackward, type ArrayBufferSweeping, type ProductEngineName } from '@harma/core';
 import { HARMA_LOSS_DEFAULTS, batchGradients, type BatchGradientsOptions, type TrainingBatch } from '@harma/losses';
 import { DataParallelGradients } from '../src/parallel/data-parallel';
 import { buildRandomClipHarma, type RandomClipHarmaRecipe, type RandomClipResNetHarmaRecipe, type ShardModel } from '../src/parallel/model-recipe';
@@ -23,6 +23,8 @@ export interface MeasureOptions {
   microBatchSize?: number;
   /** Also count what the forward pass keeps for the backward, per pair and tower. */
   savedForBackward?: boolean;
+  /** Where V8 frees onnxruntime-node's output copies (every training thread too). Default: @harma/core's, `foreground`. */
+  arrayBufferSweeping?: ArrayBufferSweeping;
 }
 
 export interface MeasureResult {
@@ -96,6 +98,8 @@ function savedPerPairOf(model: ShardModel, batch: TrainingBatch): SavedPerPair {
 }
 
 async function measure(options: MeasureOptions): Promise<MeasureResult> {
+  // Through the environment, so that the training threads' own engines make the same choice.
+  if (options.arrayBufferSweeping) process.env.HARMA_ARRAY_BUFFER_SWEEPING = options.arrayBufferSweeping;
   await initBackend(options.products ? { products: options.products } : {});
   let started = performance.now();
   const recipe = options.model === 'rn50' ? RN50_RECIPE : RECIPE;

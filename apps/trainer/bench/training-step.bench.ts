@@ -65,12 +65,17 @@ const plan: Array<MeasureOptions & { label: string }> = [
   { label: `batch-8`, threads, batch: 8, steps: 3 },
   { label: `batch-32`, threads, batch: 32, steps: 2 },
   { label: `batch-8.one-thread`, threads: 1, batch: 8, steps: 2, profile: true, savedForBackward: true },
-  ...(products?.engine === 'onnxruntime' ? [{ label: `batch-32.xnnpack`, threads, batch: 32, steps: 1, products: 'xnnpack' as const }] : []),
+  ...(products?.engine === 'onnxruntime'
+    ? [
+        { label: `batch-32.xnnpack`, threads, batch: 32, steps: 1, products: 'xnnpack' as const },
+        { label: `batch-32.background-sweeping`, threads, batch: 32, steps: 2, arrayBufferSweeping: 'background' as const },
+      ]
+    : []),
 ];
 const results: BenchResult[] = [benchResult(`trainer.yardstick.${engine}-matmul-one-thread`, yardstick, 'GFLOP/s (PyTorch: 2 threads)', pytorch.matmulGflops)];
 const seconds = new Map<string, number>();
 log('');
-log('batch  threads  products     step s (median; min–max)  PyTorch s  ratio   GFLOP/s (÷ PyTorch)  peak RSS GiB (÷ PyTorch)   warm-up s');
+log('batch  threads  products                  step s (median; min–max)  PyTorch s  ratio   GFLOP/s (÷ PyTorch)  peak RSS GiB (÷ PyTorch)   warm-up s');
 for (const run of plan) {
   const measured = runMeasurement(run);
   const step = median(measured.seconds);
@@ -80,7 +85,7 @@ for (const run of plan) {
   const gflops = (run.batch * flops.pairStep) / step / 1e9;
   const rss = measured.peakRss / GIB;
   log(
-    `${String(run.batch).padStart(5)}  ${String(run.threads).padStart(7)}  ${(run.products ?? engine).padEnd(11)}  ${step.toFixed(2).padStart(7)} (${Math.min(...measured.seconds).toFixed(2)}–${Math.max(...measured.seconds).toFixed(2)})` +
+    `${String(run.batch).padStart(5)}  ${String(run.threads).padStart(7)}  ${`${run.products ?? engine}${run.arrayBufferSweeping === 'background' ? ', V8 default GC' : ''}`.padEnd(24)}  ${step.toFixed(2).padStart(7)} (${Math.min(...measured.seconds).toFixed(2)}–${Math.max(...measured.seconds).toFixed(2)})` +
       `${anchor.seconds.value.toFixed(2).padStart(16)}  ${(step / anchor.seconds.value).toFixed(2).padStart(5)}  ${gflops.toFixed(1).padStart(8)}  ${(gflops / anchorGflops.value).toFixed(2).padStart(5)}` +
       `${rss.toFixed(2).padStart(13)}  ${anchor.peakRssGib ? (rss / anchor.peakRssGib.value).toFixed(2).padStart(5) : '    –'}${measured.warmupSeconds.toFixed(1).padStart(16)}`,
   );
@@ -109,6 +114,11 @@ const fast = seconds.get('batch-32');
 if (baseline !== undefined && fast !== undefined) {
   log(`ONNX Runtime's products against XNNPACK's, batch 32: ${(baseline / fast).toFixed(2)}× faster (${fast.toFixed(2)} s against ${baseline.toFixed(2)} s)`);
   results.push(benchResult('trainer.step.vit-b-32.batch-32.onnxruntime-speed-up', baseline / fast, '× faster than the same step on XNNPACK products (same run)', null));
+}
+const backgroundSweeping = seconds.get('batch-32.background-sweeping');
+if (backgroundSweeping !== undefined && fast !== undefined) {
+  log(`V8 freeing onnxruntime-node's output copies in the foreground against its default background threads, batch 32: ${(backgroundSweeping / fast).toFixed(2)}× faster (${fast.toFixed(2)} s against ${backgroundSweeping.toFixed(2)} s)`);
+  results.push(benchResult('trainer.step.vit-b-32.batch-32.foreground-sweeping-speed-up', backgroundSweeping / fast, '× faster than the same step with V8 sweeping array buffers in the background (same run)', null));
 }
 log(`load average after: ${loadAverage()}`);
 await mergeResults(RESULTS_FILE, results);

@@ -4,6 +4,8 @@ export type { BackendName, BackendChoice, BackendAttempt, InitBackendOptions } f
 export { activeProductEngine, PRODUCT_ENGINES } from './runtime/product-engine';
 export type { ProductEngineName, ProductEngineOptions, ProductEngineChoice } from './runtime/product-engine';
 export { OnnxRuntimeProducts } from './runtime/onnxruntime-products/onnxruntime-products';
+export { ARRAY_BUFFER_SWEEPINGS, setArrayBufferSweeping } from './runtime/onnxruntime-products/array-buffer-sweeping';
+export type { ArrayBufferSweeping } from './runtime/onnxruntime-products/array-buffer-sweeping';
 export type { OnnxRuntimeProductsOptions, ProductOperands, ConvolutionOperands, FusedTensor } from './runtime/onnxruntime-products/onnxruntime-products';
 export { FUSED_KERNELS, hasFusedKernel, withoutFusedKernels } from './runtime/wasm-overrides/onnxruntime-fused-kernels';
 export type { FusedKernelName } from './runtime/wasm-overrides/onnxruntime-fused-kernels';

@@ -20,7 +20,7 @@ describe('initBackend', () => {
       const products = choice.products ? `, matrix products on ${choice.products.engine === 'onnxruntime' ? 'ONNX Runtime (1 thread each)' : 'XNNPACK'}` : '';
       expect(JSON.parse(lines[0]!).msg).toBe(`tensor backend: ${choice.backend}${products}`);
       // onnxruntime-node is installed in this workspace: the wasm backend multiplies on it.
-      if (choice.backend === 'wasm') expect(choice.products).toEqual({ engine: 'onnxruntime', threads: 1, forced: false });
+      if (choice.backend === 'wasm') expect(choice.products).toEqual({ engine: 'onnxruntime', threads: 1, forced: false, arrayBufferSweeping: 'foreground' });
       expect(await initBackend({ logger })).toBe(choice);
       expect(lines).toHaveLength(1);
     } finally {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { parseArrayBufferSweeping, setArrayBufferSweeping, type ArrayBufferSweeping } from './onnxruntime-products/array-buffer-sweeping';
 import { OnnxRuntimeProducts } from './onnxruntime-products/onnxruntime-products';
 import { UntestedVersionError } from './tested-versions';
 
@@ -15,6 +16,13 @@ export interface ProductEngineOptions {
   products?: ProductEngineName;
   /** Threads of one product on ONNX Runtime. Default: `process.env.HARMA_PRODUCT_THREADS`, else 1. */
   productThreads?: number;
+  /**
+   * Where V8 frees the ArrayBuffers onnxruntime-node returns (a copy of every output), set for the
+   * whole process when the products run on ONNX Runtime: `foreground` (by the thread that made
+   * them) or `background` (V8's default; slower when every core trains, see
+   * `setArrayBufferSweeping`). Default: `process.env.HARMA_ARRAY_BUFFER_SWEEPING`, else `foreground`.
+   */
+  arrayBufferSweeping?: ArrayBufferSweeping;
 }
 
 export interface ProductEngineChoice {
@@ -24,6 +32,8 @@ export interface ProductEngineChoice {
   forced: boolean;
   /** Why ONNX Runtime is not used, when it is not. */
   unavailable?: string;
+  /** On ONNX Runtime: where V8 frees the output copies (`ProductEngineOptions.arrayBufferSweeping`). */
+  arrayBufferSweeping?: ArrayBufferSweeping;
 }
 
 let chosen: { key: string; choice: ProductEngineChoice; products?: OnnxRuntimeProducts } | undefined;
@@ -78,8 +88,9 @@ function checkProducts(products: OnnxRuntimeProducts): void {
 export function chooseProductEngine(options: ProductEngineOptions = {}): { choice: ProductEngineChoice; products?: OnnxRuntimeProducts } {
   const forcedEngine = options.products ?? parseEngine(process.env.HARMA_PRODUCTS);
   const threads = options.productThreads ?? parseThreads(process.env.HARMA_PRODUCT_THREADS) ?? 1;
+  const arrayBufferSweeping = options.arrayBufferSweeping ?? parseArrayBufferSweeping(process.env.HARMA_ARRAY_BUFFER_SWEEPING) ?? 'foreground';
   const forced = forcedEngine !== undefined;
-  const key = `${forcedEngine ?? 'first that loads'}, ${threads} threads`;
+  const key = `${forcedEngine ?? 'first that loads'}, ${threads} threads, ${arrayBufferSweeping} sweeping`;
   if (chosen?.key === key) return chosen;
   chosen?.products?.dispose();
   chosen = undefined;
@@ -91,7 +102,8 @@ export function chooseProductEngine(options: ProductEngineOptions = {}): { choic
   try {
     products = new OnnxRuntimeProducts({ threads });
     checkProducts(products);
-    chosen = { key, choice: { engine: 'onnxruntime', threads, forced }, products };
+    setArrayBufferSweeping(arrayBufferSweeping);
+    chosen = { key, choice: { engine: 'onnxruntime', threads, forced, arrayBufferSweeping }, products };
   } catch (error) {
     products?.dispose();
     // An untested onnxruntime-node fails start-up rather than silently multiplying 3–5× slower.

@@ -85,7 +85,7 @@ describe('start-up on an untested version', () => {
     // The fresh modules' logger, not the one imported above.
     (await import('./logger')).setLogger(pino({ level: 'silent' }));
     process.env[ALLOW_UNTESTED_VERSIONS] = '1';
-    expect(chooseProductEngine().choice).toEqual({ engine: 'onnxruntime', threads: 1, forced: false });
+    expect(chooseProductEngine().choice).toEqual({ engine: 'onnxruntime', threads: 1, forced: false, arrayBufferSweeping: 'foreground' });
   });
 
   it('tapeGradients refuses an untested tfjs-core', async () => {
