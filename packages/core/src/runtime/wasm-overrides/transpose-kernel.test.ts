@@ -30,6 +30,11 @@ describe('wasm Transpose kernel', () => {
     { shape: [257, 1, 300], perm: [1, 2, 0] },
     { shape: [40, 30, 60], perm: [0, 2, 1] },
     { shape: [12, 10], perm: [1, 0] },
+    // Runs of the last axis (rank 5 and up, 65,536 values and more, as the override takes them):
+    // ViT-B/32's patch split of two images, a size-one axis moved, the other axes reversed.
+    { shape: [2, 3, 7, 32, 7, 32], perm: [0, 2, 4, 1, 3, 5] },
+    { shape: [8, 1, 20, 16, 32], perm: [2, 0, 3, 1, 4] },
+    { shape: [4, 3, 4, 5, 8, 40], perm: [4, 3, 2, 1, 0, 5] },
   ])('transposes $shape by $perm like index arithmetic says', ({ shape, perm }) => {
     const count = shape.reduce((a, b) => a * b, 1);
     const x = tf.tensor(Float32Array.from({ length: count }, (_, i) => i), shape);

@@ -8,14 +8,21 @@ interface TransposeAttributes {
 /** Below this many elements the original kernel is as fast and the override is not worth a call. */
 const MIN_ELEMENTS = 1 << 16;
 const BLOCK = 8;
+/** The runs case: from this rank (below it the backend's loop is as fast) and this run length. */
+const MIN_RUNS_RANK = 5;
+const MIN_RUN = 16;
 
 /**
- * `Transpose` whose 2-D case (a matrix, once axes of size one are set aside) runs as a blocked
- * copy in JavaScript, writing whole output rows. tfjs-backend-wasm 4.22's loop reads or writes
- * with the stride of a row and slows to a crawl on row lengths that are multiples of 256 floats:
- * 28 ms for a [3072, 768] matrix (ViT-B/32's `c_fc` weight) where this takes 4 ms. The frozen
- * weights of a model trained with `keepTransposed` off are transposed in every forward pass.
- * Other transposes, small ones and non-float32 go to `original`. Bit-exact (a copy).
+ * `Transpose` with two cases in JavaScript, both bit-exact (copies):
+ * - a matrix (once axes of size one are set aside) as a blocked copy writing whole output rows.
+ *   tfjs-backend-wasm 4.22's loop reads or writes with the stride of a row and slows to a crawl on
+ *   row lengths that are multiples of 256 floats: 28 ms for a [3072, 768] matrix (ViT-B/32's
+ *   `c_fc` weight) where this takes 4 ms. The frozen weights of a model trained with
+ *   `keepTransposed` off are transposed in every forward pass.
+ * - rank 5 and above with the last axis in place, as copies of whole last-axis runs: the backend
+ *   walks every element through its general loop, 47 ms for ViT-B/32's patch split of a batch of
+ *   8 images ([8, 3, 7, 32, 7, 32] to [8, 7, 7, 3, 32, 32]) where this takes about 2 ms.
+ * Other transposes, small ones and non-float32 go to `original`.
  */
 export function transposeKernel(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -26,6 +33,8 @@ export function transposeKernel(original: tf.KernelFunc): tf.KernelFunc {
     // The axes that are not of size one, in input order, and where the permutation sends them.
     const kept = x.shape.map((extent, axis) => ({ extent, axis })).filter(({ extent }) => extent !== 1);
     const order = perm.filter((axis) => x.shape[axis] !== 1);
+    const last = x.shape.length - 1;
+    if (x.shape.length >= MIN_RUNS_RANK && perm[last] === last && (x.shape[last] as number) >= MIN_RUN) return copyRuns(args, x, perm);
     if (kept.length !== 2 || order[0] !== kept[1]?.axis) return original(args);
     const rows = (kept[0] as { extent: number }).extent;
     const columns = (kept[1] as { extent: number }).extent;
@@ -49,4 +58,34 @@ export function transposeKernel(original: tf.KernelFunc): tf.KernelFunc {
     }
     return out;
   };
+}
+
+/** `x` transposed by `perm`, whose last axis stays last: one copy per run of the last axis, in output order. */
+function copyRuns(args: Parameters<tf.KernelFunc>[0], x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+  const rank = x.shape.length;
+  const run = x.shape[rank - 1] as number;
+  const inputStrides = x.shape.map((_, axis) => x.shape.slice(axis + 1).reduce((a, b) => a * b, 1));
+  // Over the output's axes but the last: their extents and the input stride each one steps.
+  const extents = perm.slice(0, -1).map((axis) => x.shape[axis] as number);
+  const steps = perm.slice(0, -1).map((axis) => inputStrides[axis] as number);
+  const backend = wasmInternals(args.backend);
+  const out = backend.makeOutput(perm.map((axis) => x.shape[axis] as number), 'float32');
+  const source = backend.typedArrayFromHeap(x) as Float32Array;
+  const target = backend.typedArrayFromHeap(out) as Float32Array;
+  const index = new Array<number>(rank - 1).fill(0);
+  let read = 0;
+  for (let write = 0; write < target.length; write += run) {
+    for (let i = 0; i < run; i++) target[write + i] = source[read + i] as number;
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      read += steps[axis] as number;
+      const position = (index[axis] as number) + 1;
+      if (position < (extents[axis] as number)) {
+        index[axis] = position;
+        break;
+      }
+      read -= (steps[axis] as number) * (extents[axis] as number);
+      index[axis] = 0;
+    }
+  }
+  return out;
 }
