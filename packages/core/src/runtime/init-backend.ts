@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
+import { environmentChoice } from './environment-choice';
 import { getLogger, type Logger } from './logger';
 import { chooseProductEngine, type ProductEngineChoice, type ProductEngineOptions } from './product-engine';
 import { UntestedVersionError, checkTestedVersion, installedVersion } from './tested-versions';
@@ -65,11 +66,7 @@ export function activeBackend(): BackendName | undefined {
 let nativeFlavour: BackendName | undefined;
 
 function parseForced(value: string | undefined): BackendName | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
-    throw new Error(`HARMA_BACKEND=${value} is not a backend; use one of ${BACKEND_NAMES.join(', ')}`);
-  }
-  return value as BackendName;
+  return environmentChoice('HARMA_BACKEND', value, BACKEND_NAMES, { noun: 'a backend' });
 }
 
 async function chooseBackend(options: InitBackendOptions): Promise<BackendChoice> {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { parseArrayBufferSweeping, setArrayBufferSweeping, type ArrayBufferSweeping } from './onnxruntime-products/array-buffer-sweeping';
 import { OnnxRuntimeProducts } from './onnxruntime-products/onnxruntime-products';
+import { environmentChoice } from './environment-choice';
 import { UntestedVersionError } from './tested-versions';
 
 /** Engines for the wasm backend's float32 matrix products, in the order they are tried. */
@@ -39,11 +40,7 @@ export interface ProductEngineChoice {
 let chosen: { key: string; choice: ProductEngineChoice; products?: OnnxRuntimeProducts } | undefined;
 
 function parseEngine(value: string | undefined): ProductEngineName | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (!(PRODUCT_ENGINES as readonly string[]).includes(value)) {
-    throw new Error(`HARMA_PRODUCTS=${value} is not a product engine; use one of ${PRODUCT_ENGINES.join(', ')}`);
-  }
-  return value as ProductEngineName;
+  return environmentChoice('HARMA_PRODUCTS', value, PRODUCT_ENGINES, { noun: 'a product engine' });
 }
 
 function parseThreads(value: string | undefined): number | undefined {
@@ -90,8 +87,15 @@ export function chooseProductEngine(options: ProductEngineOptions = {}): { choic
   const threads = options.productThreads ?? parseThreads(process.env.HARMA_PRODUCT_THREADS) ?? 1;
   const arrayBufferSweeping = options.arrayBufferSweeping ?? parseArrayBufferSweeping(process.env.HARMA_ARRAY_BUFFER_SWEEPING) ?? 'foreground';
   const forced = forcedEngine !== undefined;
-  const key = `${forcedEngine ?? 'first that loads'}, ${threads} threads, ${arrayBufferSweeping} sweeping`;
-  if (chosen?.key === key) return chosen;
+  const key = `${forcedEngine ?? 'first that loads'}, ${threads} threads`;
+  if (chosen?.key === key) {
+    // Where V8 sweeps is a process flag, not part of the engine: a new choice only sets the flag.
+    if (chosen.products && chosen.choice.arrayBufferSweeping !== arrayBufferSweeping) {
+      setArrayBufferSweeping(arrayBufferSweeping);
+      chosen = { ...chosen, choice: { ...chosen.choice, arrayBufferSweeping } };
+    }
+    return chosen;
+  }
   chosen?.products?.dispose();
   chosen = undefined;
   if (forcedEngine === 'xnnpack') {

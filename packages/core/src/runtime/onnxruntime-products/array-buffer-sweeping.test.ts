@@ -1,7 +1,7 @@
 import v8 from 'node:v8';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseArrayBufferSweeping, setArrayBufferSweeping } from './array-buffer-sweeping';
-import { loadOnnxRuntimeBinding } from './onnxruntime-binding';
+import { loadOnnxRuntimeBinding, nativeSessionOptions } from './onnxruntime-binding';
 import { productModel } from './product-model';
 
 afterEach(() => {
@@ -16,16 +16,7 @@ describe('array buffer sweeping', () => {
     const { InferenceSession, Tensor } = loadOnnxRuntimeBinding();
     const session = new InferenceSession();
     const model = productModel({ transposeA: false, transposeB: false });
-    session.loadModel(model.buffer, model.byteOffset, model.byteLength, {
-      intraOpNumThreads: 1,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      enableCpuMemArena: false,
-      enableMemPattern: false,
-      logSeverityLevel: 4,
-      extra: { session: { intra_op: { allow_spinning: '0' } } },
-    });
+    session.loadModel(model.buffer, model.byteOffset, model.byteLength, nativeSessionOptions({ threads: 1, arena: false }));
     const out = new Float32Array(4);
     const run = () => session.run({ a: new Tensor('float32', new Float32Array([1, 2, 3, 4]), [2, 2]), b: new Tensor('float32', new Float32Array([1, 0, 0, 1]), [2, 2]) }, { y: new Tensor('float32', out, [2, 2]) }, {});
     const first = run().y?.data as Float32Array;

@@ -1,22 +1,19 @@
 import v8 from 'node:v8';
+import { environmentChoice } from '../environment-choice';
 
 /** Where V8 frees the memory of ArrayBuffers the garbage collector found dead. */
 export const ARRAY_BUFFER_SWEEPINGS = ['foreground', 'background'] as const;
 export type ArrayBufferSweeping = (typeof ARRAY_BUFFER_SWEEPINGS)[number];
 
 /** The V8 flag that stands for each choice (V8's own default is `background`). */
-export const ARRAY_BUFFER_SWEEPING_FLAGS: Readonly<Record<ArrayBufferSweeping, string>> = {
+const ARRAY_BUFFER_SWEEPING_FLAGS: Readonly<Record<ArrayBufferSweeping, string>> = {
   foreground: '--no-concurrent-array-buffer-sweeping',
   background: '--concurrent-array-buffer-sweeping',
 };
 
 /** `HARMA_ARRAY_BUFFER_SWEEPING`'s value, or undefined when unset; a clear error for anything else. */
 export function parseArrayBufferSweeping(value: string | undefined): ArrayBufferSweeping | undefined {
-  if (value === undefined || value === '') return undefined;
-  if (!(ARRAY_BUFFER_SWEEPINGS as readonly string[]).includes(value)) {
-    throw new Error(`HARMA_ARRAY_BUFFER_SWEEPING=${value} is not a choice; use one of ${ARRAY_BUFFER_SWEEPINGS.join(', ')} (default: foreground)`);
-  }
-  return value as ArrayBufferSweeping;
+  return environmentChoice('HARMA_ARRAY_BUFFER_SWEEPING', value, ARRAY_BUFFER_SWEEPINGS, { noun: 'a choice', note: ' (default: foreground)' });
 }
 
 /**

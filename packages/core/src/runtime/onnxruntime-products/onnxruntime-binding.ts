@@ -29,6 +29,25 @@ export interface NativeSessionOptions {
   extra: { session: { intra_op: { allow_spinning: '0' | '1' } } };
 }
 
+/**
+ * The options of a session for the training runtime's calls: `threads` for one operator, none
+ * spinning (an idle pool thread would spin on the core another training engine needs), ONNX
+ * Runtime's log silenced (a refused call throws with its shapes), and a memory arena only where
+ * asked (`arena`: intermediates reused from call to call).
+ */
+export function nativeSessionOptions(options: { threads: number; arena: boolean }): NativeSessionOptions {
+  return {
+    intraOpNumThreads: options.threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    enableCpuMemArena: options.arena,
+    enableMemPattern: options.arena,
+    logSeverityLevel: 4,
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
 export interface OnnxRuntimeBinding {
   InferenceSession: new () => NativeInferenceSession;
   Tensor: OrtTensorConstructor;

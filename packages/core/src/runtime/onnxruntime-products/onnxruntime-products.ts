@@ -1,4 +1,4 @@
-import { loadOnnxRuntimeBinding, type NativeInferenceSession, type OnnxRuntimeBinding } from './onnxruntime-binding';
+import { loadOnnxRuntimeBinding, nativeSessionOptions, type NativeInferenceSession, type OnnxRuntimeBinding } from './onnxruntime-binding';
 import { convolutionModel, type ConvolutionGeometry } from './convolution-model';
 import { productModel, type ProductFlags } from './product-model';
 import { reductionModel } from './reduction-model';
@@ -140,18 +140,7 @@ export class OnnxRuntimeProducts {
     if (!session) {
       session = new this.#binding.InferenceSession();
       const model = makeModel();
-      session.loadModel(model.buffer, model.byteOffset, model.byteLength, {
-        intraOpNumThreads: this.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        enableCpuMemArena: arena,
-        enableMemPattern: arena,
-        // A refused call throws with its shapes; ONNX Runtime's own stderr line would only repeat it.
-        logSeverityLevel: 4,
-        // Idle pool threads would spin on the core the other training engine needs.
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      });
+      session.loadModel(model.buffer, model.byteOffset, model.byteLength, nativeSessionOptions({ threads: this.threads, arena }));
       this.#sessions.set(key, session);
     }
     return session;

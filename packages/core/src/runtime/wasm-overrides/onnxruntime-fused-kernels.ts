@@ -107,17 +107,22 @@ function elementwiseKernel(products: OnnxRuntimeProducts, key: string, makeModel
  * them (none given): then the layers compose tfjs ops again.
  */
 export function registerFusedKernels(products: OnnxRuntimeProducts | undefined): void {
-  const kernels: Array<[FusedKernelName, (products: OnnxRuntimeProducts) => tf.KernelFunc]> = [
-    [FUSED_KERNELS.quickGelu, (p) => elementwiseKernel(p, FUSED_KERNELS.quickGelu, quickGeluModel, 'y')],
-    [FUSED_KERNELS.quickGeluGrad, (p) => elementwiseKernel(p, FUSED_KERNELS.quickGeluGrad, quickGeluGradModel, 'dx')],
-    [FUSED_KERNELS.gelu, (p) => elementwiseKernel(p, FUSED_KERNELS.gelu, geluModel, 'y')],
-    [FUSED_KERNELS.geluGrad, (p) => elementwiseKernel(p, FUSED_KERNELS.geluGrad, geluGradModel, 'dx')],
+  type MakeKernel = (products: OnnxRuntimeProducts, name: FusedKernelName) => tf.KernelFunc;
+  const elementwise =
+    (makeModel: () => Uint8Array, output: string): MakeKernel =>
+    (p, name) =>
+      elementwiseKernel(p, name, makeModel, output);
+  const kernels: Array<[FusedKernelName, MakeKernel]> = [
+    [FUSED_KERNELS.quickGelu, elementwise(quickGeluModel, 'y')],
+    [FUSED_KERNELS.quickGeluGrad, elementwise(quickGeluGradModel, 'dx')],
+    [FUSED_KERNELS.gelu, elementwise(geluModel, 'y')],
+    [FUSED_KERNELS.geluGrad, elementwise(geluGradModel, 'dx')],
     [FUSED_KERNELS.layerNorm, layerNormKernel],
     [FUSED_KERNELS.layerNormGrad, layerNormGradKernel],
   ];
   for (const [name, make] of kernels) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
-    if (products) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(products) });
+    if (products) tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(products, name) });
   }
 }
 

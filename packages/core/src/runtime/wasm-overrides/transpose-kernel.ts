@@ -28,20 +28,27 @@ export function transposeKernel(original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { x } = args.inputs as { x: tf.TensorInfo };
     const { perm } = args.attrs as unknown as TransposeAttributes;
-    const size = tf.util.sizeFromShape(x.shape);
-    if (x.dtype !== 'float32' || size < MIN_ELEMENTS) return original(args);
-    // The axes that are not of size one, in input order, and where the permutation sends them.
-    const kept = x.shape.map((extent, axis) => ({ extent, axis })).filter(({ extent }) => extent !== 1);
-    const order = perm.filter((axis) => x.shape[axis] !== 1);
-    const last = x.shape.length - 1;
-    if (x.shape.length >= MIN_RUNS_RANK && perm[last] === last && (x.shape[last] as number) >= MIN_RUN) return copyRuns(args, x, perm);
-    if (kept.length !== 2 || order[0] !== kept[1]?.axis) return original(args);
-    const rows = (kept[0] as { extent: number }).extent;
-    const columns = (kept[1] as { extent: number }).extent;
+    if (x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < MIN_ELEMENTS) return original(args);
+    const copy = runsCopy(x.shape, perm) ?? matrixCopy(x.shape, perm);
+    if (!copy) return original(args);
     const backend = wasmInternals(args.backend);
     const out = backend.makeOutput(perm.map((axis) => x.shape[axis] as number), 'float32');
-    const source = backend.typedArrayFromHeap(x) as Float32Array;
-    const target = backend.typedArrayFromHeap(out) as Float32Array;
+    copy(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(out) as Float32Array);
+    return out;
+  };
+}
+
+type Copy = (source: Float32Array, target: Float32Array) => void;
+
+/** The matrix case: a blocked copy writing whole output rows, or undefined when `perm` is not a matrix transpose. */
+function matrixCopy(shape: readonly number[], perm: readonly number[]): Copy | undefined {
+  // The axes that are not of size one, in input order, and where the permutation sends them.
+  const kept = shape.map((extent, axis) => ({ extent, axis })).filter(({ extent }) => extent !== 1);
+  const order = perm.filter((axis) => shape[axis] !== 1);
+  if (kept.length !== 2 || order[0] !== kept[1]?.axis) return undefined;
+  const rows = (kept[0] as { extent: number }).extent;
+  const columns = (kept[1] as { extent: number }).extent;
+  return (source, target) => {
     for (let r0 = 0; r0 < rows; r0 += BLOCK) {
       const r1 = Math.min(r0 + BLOCK, rows);
       for (let c0 = 0; c0 < columns; c0 += BLOCK) {
@@ -56,36 +63,33 @@ export function transposeKernel(original: tf.KernelFunc): tf.KernelFunc {
         }
       }
     }
-    return out;
   };
 }
 
-/** `x` transposed by `perm`, whose last axis stays last: one copy per run of the last axis, in output order. */
-function copyRuns(args: Parameters<tf.KernelFunc>[0], x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
-  const rank = x.shape.length;
-  const run = x.shape[rank - 1] as number;
-  const inputStrides = x.shape.map((_, axis) => x.shape.slice(axis + 1).reduce((a, b) => a * b, 1));
+/** The runs case: one copy per run of the last axis, in output order; undefined unless the last axis stays last at rank 5 and above. */
+function runsCopy(shape: readonly number[], perm: readonly number[]): Copy | undefined {
+  const rank = shape.length;
+  const run = shape[rank - 1] as number;
+  if (rank < MIN_RUNS_RANK || perm[rank - 1] !== rank - 1 || run < MIN_RUN) return undefined;
+  const inputStrides = shape.map((_, axis) => shape.slice(axis + 1).reduce((a, b) => a * b, 1));
   // Over the output's axes but the last: their extents and the input stride each one steps.
-  const extents = perm.slice(0, -1).map((axis) => x.shape[axis] as number);
+  const extents = perm.slice(0, -1).map((axis) => shape[axis] as number);
   const steps = perm.slice(0, -1).map((axis) => inputStrides[axis] as number);
-  const backend = wasmInternals(args.backend);
-  const out = backend.makeOutput(perm.map((axis) => x.shape[axis] as number), 'float32');
-  const source = backend.typedArrayFromHeap(x) as Float32Array;
-  const target = backend.typedArrayFromHeap(out) as Float32Array;
-  const index = new Array<number>(rank - 1).fill(0);
-  let read = 0;
-  for (let write = 0; write < target.length; write += run) {
-    for (let i = 0; i < run; i++) target[write + i] = source[read + i] as number;
-    for (let axis = rank - 2; axis >= 0; axis--) {
-      read += steps[axis] as number;
-      const position = (index[axis] as number) + 1;
-      if (position < (extents[axis] as number)) {
-        index[axis] = position;
-        break;
+  return (source, target) => {
+    const index = new Array<number>(rank - 1).fill(0);
+    let read = 0;
+    for (let write = 0; write < target.length; write += run) {
+      for (let i = 0; i < run; i++) target[write + i] = source[read + i] as number;
+      for (let axis = rank - 2; axis >= 0; axis--) {
+        read += steps[axis] as number;
+        const position = (index[axis] as number) + 1;
+        if (position < (extents[axis] as number)) {
+          index[axis] = position;
+          break;
+        }
+        read -= (steps[axis] as number) * (extents[axis] as number);
+        index[axis] = 0;
       }
-      read -= (steps[axis] as number) * (extents[axis] as number);
-      index[axis] = 0;
     }
-  }
-  return out;
+  };
 }
