@@ -2,6 +2,7 @@
 export { initBackend, useBackend, activeBackend, BACKEND_NAMES } from './runtime/init-backend';
 export type { BackendName, BackendChoice, BackendAttempt, InitBackendOptions } from './runtime/init-backend';
 export { activeProductEngine, PRODUCT_ENGINES } from './runtime/product-engine';
+export { SettingError } from './runtime/setting-error';
 export type { ProductEngineName, ProductEngineOptions, ProductEngineChoice } from './runtime/product-engine';
 export { OnnxRuntimeProducts } from './runtime/onnxruntime-products/onnxruntime-products';
 export { ARRAY_BUFFER_SWEEPINGS, setArrayBufferSweeping } from './runtime/onnxruntime-products/array-buffer-sweeping';

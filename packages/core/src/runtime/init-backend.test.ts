@@ -42,6 +42,28 @@ describe('initBackend', () => {
     await expect(fresh.initBackend({ backend: 'tensorflow' })).rejects.toThrow(/no tensor backend could be loaded \(tensorflow: /);
   });
 
+  it('fails start-up on a wrong product-engine setting instead of falling back to the cpu backend', async () => {
+    for (const [variable, value, message] of [
+      ['HARMA_ARRAY_BUFFER_SWEEPING', 'idle', 'HARMA_ARRAY_BUFFER_SWEEPING=idle is not a choice; use one of foreground, background (default: foreground)'],
+      ['HARMA_PRODUCTS', 'mkl', 'HARMA_PRODUCTS=mkl is not a product engine; use one of onnxruntime, xnnpack'],
+      ['HARMA_PRODUCT_THREADS', 'two', 'HARMA_PRODUCT_THREADS=two is not a positive integer'],
+    ] as const) {
+      vi.resetModules();
+      const fresh = await import('./init-backend');
+      const { SettingError } = await import('./setting-error');
+      process.env[variable] = value;
+      try {
+        // The setting's own error: caught as a backend that cannot load, it would read "no tensor
+        // backend could be loaded" here, and unforced the run would go on on the cpu backend.
+        const failure = fresh.initBackend({ backend: 'wasm', logger: pino({ level: 'silent' }) });
+        await expect(failure).rejects.toThrow(message);
+        await expect(failure).rejects.toBeInstanceOf(SettingError);
+      } finally {
+        delete process.env[variable];
+      }
+    }
+  });
+
   it('rejects an unknown HARMA_BACKEND value', async () => {
     vi.resetModules();
     const fresh = await import('./init-backend');

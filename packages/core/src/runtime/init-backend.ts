@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as WasmBackend from '@tensorflow/tfjs-backend-wasm';
 import { environmentChoice } from './environment-choice';
+import { SettingError } from './setting-error';
 import { getLogger, type Logger } from './logger';
 import { chooseProductEngine, type ProductEngineChoice, type ProductEngineOptions } from './product-engine';
 import { UntestedVersionError, checkTestedVersion, installedVersion } from './tested-versions';
@@ -88,8 +89,8 @@ async function chooseBackend(options: InitBackendOptions): Promise<BackendChoice
       );
       return choice;
     } catch (error) {
-      // An untested version is not a backend that cannot load: trying the next would hide it.
-      if (error instanceof UntestedVersionError) throw error;
+      // An untested version or a wrong setting is not a backend that cannot load: trying the next would hide it.
+      if (error instanceof UntestedVersionError || error instanceof SettingError) throw error;
       attempts.push({ backend, ok: false, reason: error instanceof Error ? error.message.split('\n')[0] : String(error) });
     }
   }

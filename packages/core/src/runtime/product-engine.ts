@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseArrayBufferSweeping, setArrayBufferSweeping, type ArrayBufferSweeping } from './onnxruntime-products/array-buffer-sweeping';
 import { OnnxRuntimeProducts } from './onnxruntime-products/onnxruntime-products';
 import { environmentChoice } from './environment-choice';
+import { SettingError } from './setting-error';
 import { UntestedVersionError } from './tested-versions';
 
 /** Engines for the wasm backend's float32 matrix products, in the order they are tried. */
@@ -46,7 +47,7 @@ function parseEngine(value: string | undefined): ProductEngineName | undefined {
 function parseThreads(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const threads = Number(value);
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`HARMA_PRODUCT_THREADS=${value} is not a positive integer`);
+  if (!Number.isInteger(threads) || threads < 1) throw new SettingError(`HARMA_PRODUCT_THREADS=${value} is not a positive integer`);
   return threads;
 }
 
@@ -113,7 +114,7 @@ export function chooseProductEngine(options: ProductEngineOptions = {}): { choic
     // An untested onnxruntime-node fails start-up rather than silently multiplying 3–5× slower.
     if (error instanceof UntestedVersionError) throw error;
     const reason = error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
-    if (forced) throw new Error(`HARMA_PRODUCTS=onnxruntime: ${reason}`);
+    if (forced) throw new SettingError(`HARMA_PRODUCTS=onnxruntime: ${reason}`);
     chosen = { key, choice: { engine: 'xnnpack', threads: 1, forced, unavailable: reason } };
   }
   return chosen;
